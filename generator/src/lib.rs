@@ -1,0 +1,209 @@
+//! `waypost-generator`: Markdown bootcamps into a fast static site with quizzes.
+//!
+//! The pipeline, one module per stage, each with one entry function:
+//!
+//! 1. [`load::load`]: walk the courses folder and read `course.yaml`, lessons and assets.
+//! 2. [`parse::parse`]: YAML and front matter into the course model; Markdown into safe HTML
+//!    with heading ids, rewritten links and highlighted code; ```` ```quiz ```` blocks into
+//!    quizzes.
+//! 3. [`validate::validate`]: cross-file rules (references, unique ids, anchors) and quality
+//!    warnings.
+//! 4. [`render::render`]: view models through the theme into pages, `courses.json` and the
+//!    search index.
+//! 5. [`output::write`]: files to disk with content-hashed assets and `.br`/`.gz` twins.
+//!
+//! Only `load` and `output` touch the file system. Every stage reports problems as
+//! [`Diagnostic`]s and carries on, so an author sees every mistake in one run; [`build`] fails
+//! once, at the end, if any is an error. [`build`] also returns the [`Site`] in memory: the
+//! server serves it and takes its grading catalog (answer keys, pass marks) from
+//! [`Site::courses`], never from the public files.
+
+pub mod diagnostics;
+pub mod highlight;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod parse;
+pub mod render;
+
+pub mod search;
+pub mod theme;
+pub mod validate;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use render::{Files, RenderMode};
+
+use diagnostics::Sources;
+use parse::ParsedCourse;
+use theme::Theme;
+
+/// What to build and how.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// A folder of courses, or one course folder.
+    pub courses: PathBuf,
+    /// Where to write the site; `None` builds in memory only.
+    pub out: Option<PathBuf>,
+    /// A theme folder overlaid on the embedded default theme.
+    pub theme: Option<PathBuf>,
+    pub mode: RenderMode,
+    /// Write `.br`/`.gz` twins of text files.
+    pub precompress: bool,
+    /// Told as each stage starts, for a progress bar.
+    pub progress: Option<Progress>,
+}
+
+impl Options {
+    pub fn new(courses: impl Into<PathBuf>) -> Self {
+        Self {
+            courses: courses.into(),
+            out: None,
+            theme: None,
+            mode: RenderMode::default(),
+            precompress: true,
+            progress: None,
+        }
+    }
+
+    fn report(&self, stage: Stage) {
+        if let Some(p) = &self.progress {
+            (p.0)(stage);
+        }
+    }
+}
+
+/// The pipeline's stages, in order, as a progress bar shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Load,
+    Parse,
+    Validate,
+    Render,
+    Write,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [Stage::Load, Stage::Parse, Stage::Validate, Stage::Render, Stage::Write];
+
+    pub fn name(self) -> &'static str {
+        ["loading", "parsing", "validating", "rendering", "writing"][self as usize]
+    }
+}
+
+/// A callback told as each stage starts.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(Stage) + Send + Sync>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}
+
+/// A built site: every file in memory, the course model (with answer keys, for the server),
+/// and the warnings of the build.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub files: Files,
+    pub courses: Vec<model::Course>,
+    pub warnings: Diagnostics,
+    pub stats: Stats,
+}
+
+/// Figures for the summary line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    pub courses: usize,
+    pub lessons: usize,
+    pub pages: usize,
+    pub quizzes: usize,
+    pub write: Option<output::WriteStats>,
+    pub render_time: Duration,
+    pub write_time: Duration,
+}
+
+/// Loads, parses and validates only (`waypost check`).
+pub fn check(opts: &Options) -> Diagnostics {
+    let (_, diags) = load_and_validate(opts);
+    diags
+}
+
+/// Builds the site: the whole pipeline. `Err` holds every diagnostic when any is an error.
+pub fn build(opts: &Options) -> Result<Site, Diagnostics> {
+    let started = Instant::now();
+    let (courses, mut diags) = load_and_validate(opts);
+    let theme = match &opts.theme {
+        Some(dir) => load::load_theme(dir).map_err(|d| std::iter::once(d).collect::<Diagnostics>())?,
+        None => Theme::embedded(),
+    };
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    opts.report(Stage::Render);
+    let files = match render::render(&courses, &theme, opts.mode) {
+        Ok(files) => files,
+        Err(errors) => {
+            errors.into_iter().for_each(|d| diags.push(d));
+            diags.sort();
+            return Err(diags);
+        }
+    };
+    let render_time = started.elapsed();
+    let mut stats = Stats {
+        courses: courses.len(),
+        lessons: courses.iter().map(|c| c.lessons.len()).sum(),
+        pages: files.keys().filter(|k| k.ends_with(".html")).count(),
+        quizzes: courses.iter().map(|c| c.course.quizzes().count()).sum(),
+        render_time,
+        ..Stats::default()
+    };
+    if let Some(out) = &opts.out {
+        opts.report(Stage::Write);
+        let written = output::write(
+            &files,
+            out,
+            output::WriteOptions {
+                precompress: opts.precompress,
+            },
+        );
+        match written {
+            Ok(w) => stats.write = Some(w),
+            Err(d) => {
+                diags.push(d);
+                return Err(diags);
+            }
+        }
+        stats.write_time = started.elapsed() - render_time;
+    }
+    Ok(Site {
+        files,
+        courses: courses.into_iter().map(|c| c.course).collect(),
+        warnings: diags,
+        stats,
+    })
+}
+
+fn load_and_validate(opts: &Options) -> (Vec<ParsedCourse>, Diagnostics) {
+    opts.report(Stage::Load);
+    let (sources, mut diags) = load::load(&opts.courses);
+    opts.report(Stage::Parse);
+    let (courses, parse_diags) = parse::parse(&sources);
+    diags.extend(parse_diags);
+    opts.report(Stage::Validate);
+    diags.extend(validate::validate(&courses));
+    diags.sort();
+    if !diags.is_empty() {
+        let texts: Sources = sources
+            .iter()
+            .flat_map(|c| std::iter::once(&c.course_yaml).chain(&c.lessons))
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        diags.attach_sources(&texts);
+    }
+    (courses, diags)
+}

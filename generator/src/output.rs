@@ -1,0 +1,218 @@
+//! Stage 5, **output**: write the site to a folder, CDN-ready.
+//!
+//! Text files get `.br` and `.gz` twins so a static host (or `waypost serve`) can send them
+//! compressed without compressing on each request. Writing is incremental: a manifest
+//! remembers what the last build wrote, files whose bytes did not change are left untouched
+//! (with their twins), and files the previous build wrote but this one did not are deleted.
+//! Only files listed in the manifest are ever deleted, so `--out` pointing at a folder with
+//! other content is safe.
+
+use std::collections::HashMap;
+use std::fs;
+use std::hash::{DefaultHasher, Hasher};
+use std::io::Write as _;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::render::Files;
+
+const MANIFEST: &str = ".waypost-manifest";
+
+/// How to write.
+#[derive(Clone, Copy, Debug)]
+pub struct WriteOptions {
+    /// Write `.br`/`.gz` twins of text files.
+    pub precompress: bool,
+}
+
+/// What a write did, for the summary line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+    pub compressed: usize,
+}
+
+pub fn write(files: &Files, out: &Path, opts: WriteOptions) -> Result<WriteStats, Diagnostic> {
+    let fail = |what: &str, path: &Path, e: std::io::Error| {
+        Diagnostic::error(path.display().to_string(), Pos::FILE, format!("cannot {what}: {e}"))
+    };
+    fs::create_dir_all(out).map_err(|e| fail("create the output folder", out, e))?;
+    let previous = read_manifest(&out.join(MANIFEST));
+    let dirs: std::collections::BTreeSet<&str> = files
+        .keys()
+        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    for dir in dirs {
+        let path = out.join(dir);
+        fs::create_dir_all(&path).map_err(|e| fail("create folder", &path, e))?;
+    }
+    let entries: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    let results: Vec<Result<(String, u64, bool, bool), Diagnostic>> = entries
+        .par_iter()
+        .map(|(rel, bytes)| {
+            let hash = fingerprint(bytes);
+            let path = out.join(rel);
+            let compress = opts.precompress && is_compressible(rel) && bytes.len() > 256;
+            let unchanged = previous.get(rel.as_str()) == Some(&(hash, compress))
+                && fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+                && (!compress || (twin(&path, "br").exists() && twin(&path, "gz").exists()));
+            if !unchanged {
+                fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
+                let _ = fs::remove_file(twin(&path, "br"));
+                let _ = fs::remove_file(twin(&path, "gz"));
+                if compress {
+                    fs::write(twin(&path, "gz"), gzip(bytes)).map_err(|e| fail("write", &path, e))?;
+                    fs::write(twin(&path, "br"), brotli(bytes)).map_err(|e| fail("write", &path, e))?;
+                }
+            }
+            Ok(((*rel).clone(), hash, compress, unchanged))
+        })
+        .collect();
+    let mut stats = WriteStats::default();
+    let mut manifest = String::new();
+    for r in results {
+        let (rel, hash, compress, unchanged) = r?;
+        if unchanged {
+            stats.unchanged += 1;
+        } else {
+            stats.written += 1;
+            stats.compressed += usize::from(compress);
+        }
+        manifest.push_str(&format!("{hash:016x}\t{}\t{rel}\n", u8::from(compress)));
+    }
+    for rel in previous.keys() {
+        if !files.contains_key(rel) && is_safe_relative(rel) {
+            let path = out.join(rel);
+            if fs::remove_file(&path).is_ok() {
+                stats.removed += 1;
+            }
+            let _ = fs::remove_file(twin(&path, "br"));
+            let _ = fs::remove_file(twin(&path, "gz"));
+            remove_empty_parents(out, &path);
+        }
+    }
+    let manifest_path = out.join(MANIFEST);
+    let mut f = fs::File::create(&manifest_path).map_err(|e| fail("write", &manifest_path, e))?;
+    f.write_all(manifest.as_bytes())
+        .map_err(|e| fail("write", &manifest_path, e))?;
+    Ok(stats)
+}
+
+fn read_manifest(path: &Path) -> HashMap<String, (u64, bool)> {
+    let Ok(text) = fs::read_to_string(path) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, '\t');
+            let hash = u64::from_str_radix(parts.next()?, 16).ok()?;
+            let compressed = parts.next()? == "1";
+            Some((parts.next()?.to_owned(), (hash, compressed)))
+        })
+        .collect()
+}
+
+/// A manifest line never names a path outside the output folder (it could have been edited).
+fn is_safe_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !rel.contains('\\')
+        && rel.split('/').all(|p| !p.is_empty() && p != ".." && p != ".")
+}
+
+fn remove_empty_parents(out: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == out || fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+fn twin(path: &Path, ext: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    s.into()
+}
+
+/// A fast fingerprint to detect unchanged output (not a security boundary).
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish()
+}
+
+pub fn is_compressible(path: &str) -> bool {
+    let ext = path.rsplit('.').next().unwrap_or("");
+    matches!(
+        ext,
+        "html" | "css" | "js" | "mjs" | "json" | "svg" | "xml" | "txt" | "map"
+    )
+}
+
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    enc.write_all(bytes).expect("writing to a Vec cannot fail");
+    enc.finish().expect("writing to a Vec cannot fail")
+}
+
+pub fn brotli(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 9,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("compressing from memory to memory cannot fail");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuilds_touch_only_what_changed_and_remove_what_is_gone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let other = dir.path().join("keep-me.txt");
+        fs::write(&other, "not ours").expect("write");
+        let mut files = Files::new();
+        files.insert("index.html".into(), "<p>hello</p>".repeat(100).into_bytes());
+        files.insert("c/a.html".into(), b"a".to_vec());
+        let opts = WriteOptions { precompress: true };
+        let first = write(&files, dir.path(), opts).expect("write");
+        assert_eq!((first.written, first.compressed), (2, 1));
+        assert!(dir.path().join("index.html.br").exists() && dir.path().join("index.html.gz").exists());
+        files.remove("c/a.html");
+        let second = write(&files, dir.path(), opts).expect("write");
+        assert_eq!(
+            second,
+            WriteStats {
+                written: 0,
+                unchanged: 1,
+                removed: 1,
+                compressed: 0
+            }
+        );
+        assert!(!dir.path().join("c").exists(), "the emptied folder is removed");
+        assert!(other.exists(), "files the build did not write are never deleted");
+        let gz = fs::read(dir.path().join("index.html.gz")).expect("gz");
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).expect("gunzip");
+        assert_eq!(text, "<p>hello</p>".repeat(100));
+    }
+
+    #[test]
+    fn manifest_paths_cannot_escape() {
+        assert!(is_safe_relative("c/a.html"));
+        assert!(!is_safe_relative("../etc/passwd"));
+        assert!(!is_safe_relative("/etc/passwd"));
+        assert!(!is_safe_relative("a//b"));
+    }
+}

@@ -1,0 +1,521 @@
+//! ```` ```quiz ```` blocks: YAML into the quiz model, with every mistake inside one block
+//! reported (unknown type or key, no correct option, impossible answer, duplicate question id).
+//! Cross-file rules (quiz ids unique in a course) are `validate`'s.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use super::markdown::{inline_html, snippet_html};
+use super::yaml::{from_yaml, locate_key_value};
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
+use crate::model::{QUESTION_TYPES, Question, QuestionId, QuestionKind, Quiz, QuizId, QuizOption, is_valid_id};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawQuiz {
+    id: String,
+    title: Option<String>,
+    graded: Option<bool>,
+    questions: Vec<RawQuestion>,
+}
+
+/// Every key any question type takes; which apply to which type is checked after parsing,
+/// so a misspelt key and a key on the wrong type get different, precise messages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawQuestion {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    prompt: String,
+    explanation: Option<String>,
+    feedback: Option<String>,
+    options: Option<Vec<RawOption>>,
+    answer: Option<serde_yaml::Value>,
+    accept: Option<Vec<serde_yaml::Value>>,
+    tolerance: Option<f64>,
+    items: Option<Vec<serde_yaml::Value>>,
+    pairs: Option<Vec<RawPair>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOption {
+    text: serde_yaml::Value,
+    #[serde(default)]
+    correct: bool,
+    feedback: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPair {
+    left: serde_yaml::Value,
+    right: serde_yaml::Value,
+}
+
+/// A parsed quiz with where its parts are, for later warnings.
+#[derive(Clone, Debug)]
+pub struct ParsedQuiz {
+    pub quiz: Quiz,
+    pub pos: Pos,
+    pub questions: Vec<QuestionSource>,
+}
+
+#[derive(Clone, Debug)]
+pub struct QuestionSource {
+    pub pos: Pos,
+    pub has_explanation: bool,
+    /// Positions of wrong options without feedback (single and multiple only).
+    pub options_without_feedback: Vec<Pos>,
+}
+
+/// Parses one quiz block whose fence is at `fence` in `file`.
+pub fn parse_quiz(yaml: &str, fence: Pos, file: &str, diags: &mut Vec<Diagnostic>) -> Option<ParsedQuiz> {
+    let first_line = fence.line + 1;
+    let raw: RawQuiz = match from_yaml(yaml, file, first_line, "quiz block") {
+        Ok(raw) => raw,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    let at = |line_in_block: Pos| line_in_block.below(fence.line);
+    let quiz_pos = locate_key_value(yaml, "id", &raw.id, 1).map_or(fence, at);
+    if !is_valid_id(&raw.id) {
+        diags.push(invalid_id(file, quiz_pos, "quiz", &raw.id));
+    }
+    if raw.questions.is_empty() {
+        diags.push(
+            Diagnostic::error(file, quiz_pos, format!("quiz `{}` has no questions", raw.id))
+                .with_help("add at least one question under `questions:`"),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut questions = Vec::new();
+    let mut sources = Vec::new();
+    let mut search_from = 1;
+    for q in raw.questions {
+        let local = locate_key_value(yaml, "id", &q.id, search_from).unwrap_or(Pos::new(search_from, 1));
+        search_from = local.line + 1;
+        let pos = at(local);
+        if !is_valid_id(&q.id) {
+            diags.push(invalid_id(file, pos, "question", &q.id));
+        }
+        if !seen.insert(q.id.clone()) {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    pos,
+                    format!("question id `{}` is used twice in quiz `{}`", q.id, raw.id),
+                )
+                .with_help("question ids must be unique within their quiz; they are stored with every answer"),
+            );
+        }
+        if let Some((question, source)) = parse_question(q, pos, yaml, local.line, fence.line, file, diags) {
+            questions.push(question);
+            sources.push(source);
+        }
+    }
+    Some(ParsedQuiz {
+        quiz: Quiz {
+            id: QuizId::new(raw.id),
+            title: raw.title,
+            graded: raw.graded.unwrap_or(true),
+            questions,
+        },
+        pos: quiz_pos,
+        questions: sources,
+    })
+}
+
+fn invalid_id(file: &str, pos: Pos, what: &str, id: &str) -> Diagnostic {
+    Diagnostic::error(file, pos, format!("{what} id `{id}` is not valid"))
+        .with_help("ids use lower-case letters, digits and hyphens, like `spf-basics`; they are stable forever")
+}
+
+fn parse_question(
+    q: RawQuestion,
+    pos: Pos,
+    yaml: &str,
+    local_line: usize,
+    fence_line: usize,
+    file: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Question, QuestionSource)> {
+    let key_pos = |key: &str| {
+        yaml.lines()
+            .enumerate()
+            .skip(local_line.saturating_sub(1))
+            .find(|(_, l)| l.trim_start().trim_start_matches("- ").starts_with(&format!("{key}:")))
+            .map_or(pos, |(i, l)| {
+                Pos::new(i + 1 + fence_line, l.len() - l.trim_start().len() + 1)
+            })
+    };
+    let err = |diags: &mut Vec<Diagnostic>, at: Pos, msg: String, help: &str| {
+        diags.push(Diagnostic::error(file, at, msg).with_help(help));
+    };
+    let kind_name = q.kind.as_str();
+    if !QUESTION_TYPES.contains(&kind_name) {
+        let help = match did_you_mean(kind_name, QUESTION_TYPES) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("question types are {}", QUESTION_TYPES.join(", ")),
+        };
+        let type_pos = key_pos("type");
+        let at = super::yaml::locate_word(yaml, kind_name, type_pos.line - fence_line)
+            .map_or(type_pos, |p| p.below(fence_line));
+        err(diags, at, format!("unknown question type `{kind_name}`"), &help);
+        return None;
+    }
+    // Keys that belong to other types are mistakes the author should hear about.
+    let present = [
+        ("options", q.options.is_some()),
+        ("answer", q.answer.is_some()),
+        ("accept", q.accept.is_some()),
+        ("tolerance", q.tolerance.is_some()),
+        ("items", q.items.is_some()),
+        ("pairs", q.pairs.is_some()),
+    ];
+    let allowed: &[&str] = match kind_name {
+        "single" | "multiple" => &["options"],
+        "true-false" => &["answer"],
+        "text" => &["accept"],
+        "number" => &["answer", "tolerance"],
+        "order" => &["items"],
+        _ => &["pairs"],
+    };
+    for (key, is_present) in present {
+        if is_present && !allowed.contains(&key) {
+            err(
+                diags,
+                key_pos(key),
+                format!("`{key}` does not apply to `{kind_name}` questions"),
+                &format!(
+                    "`{kind_name}` questions take {}",
+                    allowed
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+            );
+        }
+    }
+    let id = q.id.clone();
+    let mut without_feedback = Vec::new();
+    let kind = match kind_name {
+        "single" | "multiple" => {
+            let Some(raw_options) = q.options else {
+                err(
+                    diags,
+                    pos,
+                    format!("question `{id}` has no `options`"),
+                    "list the choices under `options:`, marking the right one(s) with `correct: true`",
+                );
+                return None;
+            };
+            let correct = raw_options.iter().filter(|o| o.correct).count();
+            let options_pos = key_pos("options");
+            if raw_options.len() < 2 {
+                err(
+                    diags,
+                    options_pos,
+                    format!("question `{id}` needs at least two options"),
+                    "a choice needs something to choose between",
+                );
+            }
+            if kind_name == "single" && correct != 1 {
+                err(
+                    diags,
+                    options_pos,
+                    format!("`single` question `{id}` has {correct} correct options; it needs exactly one"),
+                    "mark exactly one option with `correct: true`, or make it a `multiple` question",
+                );
+            }
+            if kind_name == "multiple" && correct == 0 {
+                err(
+                    diags,
+                    options_pos,
+                    format!("`multiple` question `{id}` has no correct option"),
+                    "mark at least one option with `correct: true`",
+                );
+            }
+            let mut option_line = options_pos.line - fence_line;
+            let mut options = Vec::new();
+            for o in raw_options {
+                let local = yaml
+                    .lines()
+                    .enumerate()
+                    .skip(option_line)
+                    .find(|(_, l)| l.trim_start().starts_with("- text:") || l.trim_start().starts_with("- text :"))
+                    .map(|(i, l)| Pos::new(i + 1, l.len() - l.trim_start().len() + 1));
+                let opt_pos = local.map_or(options_pos, |p| p.below(fence_line));
+                if let Some(p) = local {
+                    option_line = p.line;
+                }
+                if !o.correct && o.feedback.is_none() {
+                    without_feedback.push(opt_pos);
+                }
+                options.push(QuizOption {
+                    text_html: inline_html(&scalar(&o.text)),
+                    correct: o.correct,
+                    feedback_html: o.feedback.as_deref().map(snippet_html),
+                });
+            }
+            if kind_name == "single" {
+                QuestionKind::Single { options }
+            } else {
+                QuestionKind::Multiple { options }
+            }
+        }
+        "true-false" => match q.answer {
+            Some(serde_yaml::Value::Bool(answer)) => QuestionKind::TrueFalse { answer },
+            other => {
+                let found = other
+                    .as_ref()
+                    .map_or("nothing".to_owned(), |v| format!("`{}`", scalar(v)));
+                err(
+                    diags,
+                    key_pos("answer"),
+                    format!("`true-false` question `{id}` needs `answer: true` or `answer: false`, found {found}"),
+                    "write `answer: true` or `answer: false` (no quotes)",
+                );
+                return None;
+            }
+        },
+        "text" => {
+            let accept: Vec<String> = q
+                .accept
+                .unwrap_or_default()
+                .iter()
+                .map(scalar)
+                .filter(|s| !s.trim().is_empty())
+                .collect();
+            if accept.is_empty() {
+                err(
+                    diags,
+                    key_pos("accept"),
+                    format!("`text` question `{id}` accepts no answer"),
+                    "list the accepted answers: `accept: [p=reject, reject]` (compared ignoring case and surrounding spaces)",
+                );
+                return None;
+            }
+            QuestionKind::Text { accept }
+        }
+        "number" => {
+            let answer = match &q.answer {
+                Some(serde_yaml::Value::Number(n)) => n.as_f64().filter(|f| f.is_finite()),
+                _ => None,
+            };
+            let Some(answer) = answer else {
+                err(
+                    diags,
+                    key_pos("answer"),
+                    format!("`number` question `{id}` needs a numeric `answer`"),
+                    "write the number without quotes or units: `answer: 3600`",
+                );
+                return None;
+            };
+            let tolerance = q.tolerance.unwrap_or(0.0);
+            if !tolerance.is_finite() || tolerance < 0.0 {
+                err(
+                    diags,
+                    key_pos("tolerance"),
+                    format!("`tolerance` of question `{id}` must be a number ≥ 0"),
+                    "for example `tolerance: 0.5` accepts answers within ±0.5",
+                );
+            }
+            QuestionKind::Number {
+                answer,
+                tolerance: tolerance.max(0.0),
+            }
+        }
+        "order" => {
+            let items: Vec<String> = q.items.unwrap_or_default().iter().map(scalar).collect();
+            if !(2..=10).contains(&items.len()) {
+                err(
+                    diags,
+                    key_pos("items"),
+                    format!("`order` question `{id}` has {} items; it needs 2 to 10", items.len()),
+                    "list the items in the correct order under `items:`",
+                );
+                return None;
+            }
+            if has_duplicates(&items) {
+                err(
+                    diags,
+                    key_pos("items"),
+                    format!("`order` question `{id}` lists the same item twice"),
+                    "each item must be different, or the right order is ambiguous",
+                );
+            }
+            QuestionKind::Order {
+                items: items.iter().map(|i| inline_html(i)).collect(),
+            }
+        }
+        _ => {
+            let pairs: Vec<(String, String)> = q
+                .pairs
+                .unwrap_or_default()
+                .iter()
+                .map(|p| (scalar(&p.left), scalar(&p.right)))
+                .collect();
+            if !(2..=10).contains(&pairs.len()) {
+                err(
+                    diags,
+                    key_pos("pairs"),
+                    format!("`match` question `{id}` has {} pairs; it needs 2 to 10", pairs.len()),
+                    "list `- left: … right: …` pairs under `pairs:`",
+                );
+                return None;
+            }
+            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+            let lefts: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+            if has_duplicates(&rights) || has_duplicates(&lefts) {
+                err(
+                    diags,
+                    key_pos("pairs"),
+                    format!("`match` question `{id}` repeats a left or right text"),
+                    "each left and each right text must be different, or the answer is ambiguous",
+                );
+            }
+            QuestionKind::Match {
+                pairs: pairs.iter().map(|(l, r)| (inline_html(l), inline_html(r))).collect(),
+            }
+        }
+    };
+    if q.prompt.trim().is_empty() {
+        err(
+            diags,
+            key_pos("prompt"),
+            format!("question `{id}` has an empty prompt"),
+            "write the question the learner must answer",
+        );
+    }
+    let source = QuestionSource {
+        pos,
+        has_explanation: q.explanation.as_deref().is_some_and(|e| !e.trim().is_empty()),
+        options_without_feedback: without_feedback,
+    };
+    let question = Question {
+        id: QuestionId::new(q.id),
+        prompt_html: snippet_html(&q.prompt),
+        explanation_html: q.explanation.as_deref().map(snippet_html),
+        feedback_html: q.feedback.as_deref().map(snippet_html),
+        kind,
+    };
+    Some((question, source))
+}
+
+fn has_duplicates(items: &[String]) -> bool {
+    let mut seen = HashSet::new();
+    items.iter().any(|i| !seen.insert(i.trim()))
+}
+
+/// YAML scalars as text: authors write `accept: [42, yes]` and mean the strings.
+fn scalar(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Number(n) => n.to_string(),
+        serde_yaml::Value::Bool(b) => b.to_string(),
+        serde_yaml::Value::Null => String::new(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(yaml: &str) -> (Option<ParsedQuiz>, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let quiz = parse_quiz(yaml, Pos::new(10, 1), "l.md", &mut diags);
+        (quiz, diags)
+    }
+
+    #[test]
+    fn all_seven_types_parse() {
+        let yaml = r#"id: all
+questions:
+  - id: s
+    type: single
+    prompt: P
+    options:
+      - text: A
+        correct: true
+      - text: B
+        feedback: No.
+  - id: m
+    type: multiple
+    prompt: P
+    options:
+      - text: A
+        correct: true
+      - text: B
+        correct: true
+  - {id: tf, type: true-false, prompt: P, answer: false}
+  - {id: t, type: text, prompt: P, accept: [p=reject, 42]}
+  - {id: n, type: number, prompt: P, answer: 3600, tolerance: 1}
+  - {id: o, type: order, prompt: P, items: [a, b, c]}
+  - id: mt
+    type: match
+    prompt: P
+    pairs:
+      - {left: SPF, right: senders}
+      - {left: DKIM, right: signatures}
+"#;
+        let (quiz, diags) = parse(yaml);
+        assert!(diags.is_empty(), "{diags:?}");
+        let quiz = quiz.expect("quiz");
+        let types: Vec<_> = quiz.quiz.questions.iter().map(|q| q.kind.type_name()).collect();
+        assert_eq!(types, QUESTION_TYPES);
+        assert!(quiz.quiz.graded);
+        assert_eq!(quiz.questions[0].pos, Pos::new(13, 5));
+        assert_eq!(quiz.questions[0].options_without_feedback, Vec::<Pos>::new());
+        assert_eq!(quiz.questions[1].options_without_feedback, Vec::<Pos>::new());
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_positions() {
+        let yaml = "id: q\nquestions:\n  - id: a\n    type: singel\n    prompt: P\n  - id: b\n    type: single\n    prompt: P\n    options:\n      - text: A\n      - text: B\n  - id: b\n    type: true-false\n    prompt: P\n    answer: \"yes\"\n";
+        let (_, diags) = parse(yaml);
+        let got: Vec<_> = diags
+            .iter()
+            .map(|d| (d.line, d.column, d.message.as_str(), d.help.as_deref().unwrap_or("")))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (14, 11, "unknown question type `singel`", "did you mean `single`?"),
+                (
+                    19,
+                    5,
+                    "`single` question `b` has 0 correct options; it needs exactly one",
+                    "mark exactly one option with `correct: true`, or make it a `multiple` question"
+                ),
+                (
+                    22,
+                    5,
+                    "question id `b` is used twice in quiz `q`",
+                    "question ids must be unique within their quiz; they are stored with every answer"
+                ),
+                (
+                    25,
+                    5,
+                    "`true-false` question `b` needs `answer: true` or `answer: false`, found `yes`",
+                    "write `answer: true` or `answer: false` (no quotes)"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn wrong_key_for_type() {
+        let (_, diags) =
+            parse("id: q\nquestions:\n  - id: a\n    type: text\n    prompt: P\n    accept: [x]\n    answer: 3\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].message, "`answer` does not apply to `text` questions");
+        assert_eq!((diags[0].line, diags[0].column), (17, 5));
+    }
+}

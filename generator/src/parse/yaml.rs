@@ -1,0 +1,231 @@
+//! Typed YAML for `course.yaml` and lesson front matter, and YAML errors turned into
+//! diagnostics with the right file position and a "did you mean" for misspelt keys.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CourseYaml {
+    pub id: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub language: Option<String>,
+    pub level: Option<String>,
+    pub estimated_time: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub authors: Vec<AuthorYaml>,
+    pub modules: Vec<ModuleYaml>,
+    pub completion: Option<CompletionYaml>,
+    pub certificate: Option<CertificateYaml>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuthorYaml {
+    pub name: String,
+    pub organization: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ModuleYaml {
+    pub title: String,
+    pub lessons: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CompletionYaml {
+    pub pass_mark: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CertificateYaml {
+    pub title: String,
+    pub valid_for: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LessonFront {
+    pub id: Option<String>,
+    pub title: String,
+    pub estimated_time: Option<String>,
+    #[serde(default)]
+    pub objectives: Vec<String>,
+}
+
+/// Deserialises `text` (which starts at line `first_line` of `file`), turning a failure into
+/// a diagnostic. `what` names the thing for messages ("course.yaml", "lesson front matter").
+pub fn from_yaml<T: DeserializeOwned>(text: &str, file: &str, first_line: usize, what: &str) -> Result<T, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(
+            Diagnostic::error(file, Pos::new(first_line.max(1), 1), format!("{what} is empty"))
+                .with_help("see courses/README.md for the keys it takes"),
+        );
+    }
+    serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file, first_line, what))
+}
+
+fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, what: &str) -> Diagnostic {
+    let pos = e.location().map_or(Pos::new(first_line, 1), |l| {
+        Pos::new(l.line() + first_line - 1, l.column())
+    });
+    let raw = e.to_string();
+    // serde_yaml appends " at line N column M"; the position is shown separately.
+    let message = match raw.find(" at line ") {
+        Some(i) => raw[..i].to_owned(),
+        None => raw.clone(),
+    };
+    if let Some(key) = between(&message, "unknown field `", "`") {
+        let expected = expected_keys(&message);
+        let key_pos = locate_key(text, key).map_or(pos, |p| p.below(first_line - 1));
+        let diag = Diagnostic::error(file, key_pos, format!("unknown key `{key}` in {what}"));
+        return match did_you_mean(key, expected.iter().copied()) {
+            Some(s) => diag.with_help(format!("did you mean `{s}`?")),
+            None => diag.with_help(format!("known keys here: {}", expected.join(", "))),
+        };
+    }
+    if let Some(key) = between(&message, "missing field `", "`") {
+        return Diagnostic::error(file, pos, format!("missing required key `{key}` in {what}"))
+            .with_help(format!("add `{key}: …`"));
+    }
+    if message.contains("did not find expected")
+        || message.contains("mapping values are not allowed")
+        || message.contains("found character")
+    {
+        return Diagnostic::error(file, pos, format!("invalid YAML in {what}: {message}")).with_help(
+            "check indentation, and quote values that contain `: ` or start with a backtick, `*`, `[`, `{` or `>`",
+        );
+    }
+    Diagnostic::error(file, pos, format!("{what}: {message}"))
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(&s[from..from + len])
+}
+
+/// The key names in "expected one of `a`, `b`" / "expected `a`".
+fn expected_keys(message: &str) -> Vec<&str> {
+    let Some(i) = message.find("expected") else {
+        return Vec::new();
+    };
+    message[i..].split('`').skip(1).step_by(2).collect()
+}
+
+/// The position of `key:` in a YAML text (first occurrence, any indentation).
+pub fn locate_key(text: &str, key: &str) -> Option<Pos> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let trimmed = line.trim_start();
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+        let rest = body.strip_prefix(key)?;
+        rest.trim_start().starts_with(':').then(|| {
+            let column = line.chars().count() - body.chars().count() + 1;
+            Pos::new(i + 1, column)
+        })
+    })
+}
+
+/// The position of `key: value` (value possibly quoted), searching from line `from` (1-based).
+pub fn locate_key_value(text: &str, key: &str, value: &str, from: usize) -> Option<Pos> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let trimmed = line.trim_start();
+            let body = trimmed.strip_prefix("- ").unwrap_or(trimmed).trim_start();
+            let rest = body.strip_prefix(key)?.trim_start().strip_prefix(':')?.trim();
+            let rest = rest.split(" #").next().unwrap_or(rest).trim();
+            let unquoted = rest.trim_matches(|c| c == '"' || c == '\'');
+            (unquoted == value).then(|| Pos::new(i + 1, line.chars().count() - body.chars().count() + 1))
+        })
+}
+
+/// The position of `needle` as a whole word in `text`, searching from line `from`.
+pub fn locate_word(text: &str, needle: &str, from: usize) -> Option<Pos> {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let mut start = 0;
+            while let Some(found) = line[start..].find(needle) {
+                let at = start + found;
+                let before = line[..at].chars().next_back();
+                let after = line[at + needle.len()..].chars().next();
+                let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+                if !word_char(before) && !word_char(after) {
+                    return Some(Pos::new(i + 1, line[..at].chars().count() + 1));
+                }
+                start = at + needle.len();
+            }
+            None
+        })
+}
+
+/// Splits `---` front matter from a lesson. Returns (yaml, first line of the yaml, body, body offset).
+pub fn split_front_matter(text: &str) -> Option<(&str, usize, &str, usize)> {
+    let rest = text.strip_prefix("---")?;
+    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let yaml_start = text.len() - rest.len();
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare == "---" || bare == "..." {
+            let yaml = &rest[..offset];
+            let body_start = yaml_start + offset + line.len();
+            return Some((yaml, 2, &text[body_start..], body_start));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_gets_a_suggestion_and_the_key_position() {
+        let text = "title: A\nestimted-time: 15m\n";
+        let Err(d) = from_yaml::<LessonFront>(text, "l.md", 2, "lesson front matter") else {
+            panic!("an unknown key must fail");
+        };
+        assert_eq!((d.line, d.column), (3, 1));
+        assert_eq!(d.message, "unknown key `estimted-time` in lesson front matter");
+        assert_eq!(d.help.as_deref(), Some("did you mean `estimated-time`?"));
+    }
+
+    #[test]
+    fn missing_title() {
+        let Err(d) = from_yaml::<LessonFront>("objectives: []\n", "l.md", 2, "lesson front matter") else {
+            panic!("a missing title must fail");
+        };
+        assert_eq!(d.message, "missing required key `title` in lesson front matter");
+    }
+
+    #[test]
+    fn front_matter_split() {
+        let text = "---\ntitle: A\n---\nBody\n";
+        let (yaml, line, body, offset) = split_front_matter(text).expect("front matter");
+        assert_eq!((yaml, line, body), ("title: A\n", 2, "Body\n"));
+        assert_eq!(&text[offset..], "Body\n");
+        assert!(split_front_matter("no front matter").is_none());
+        assert!(split_front_matter("---\ntitle: unterminated\n").is_none());
+    }
+
+    #[test]
+    fn locating() {
+        let text = "a: 1\nlist:\n  - id: x\n  - id: \"y\"\n";
+        assert_eq!(locate_key(text, "list"), Some(Pos::new(2, 1)));
+        assert_eq!(locate_key_value(text, "id", "y", 1), Some(Pos::new(4, 5)));
+        assert_eq!(locate_word("lessons: [ab, abc]", "abc", 1), Some(Pos::new(1, 15)));
+    }
+}

@@ -1,0 +1,441 @@
+//! Stage 4, **render**: view models through the theme's minijinja templates into pages, plus
+//! the files derived from the model (`courses.json`, the search index, hashed theme assets).
+//! Pure: parsed courses and a theme in, a map of site paths to bytes out. Pages render in
+//! parallel; undefined template variables are errors, so a template typo fails the build.
+
+mod catalog;
+pub mod quiz;
+pub mod views;
+
+use std::collections::BTreeMap;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::diagnostics::{Diagnostic, Pos};
+use crate::model::{Course, format_minutes};
+use crate::parse::{ParsedCourse, ParsedLesson};
+use crate::search::{SearchDoc, build_index};
+use crate::theme::Theme;
+use quiz::{QuizMode, quiz_view};
+use views::*;
+
+/// What kind of site to render.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderMode {
+    /// No server: every quiz is a practice quiz with its answers in the page.
+    pub static_only: bool,
+    /// Author preview: answers in the page, a banner, and the live-reload script.
+    pub preview: bool,
+}
+
+/// Site path → file contents.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
+pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Result<Files, Vec<Diagnostic>> {
+    let env = environment(theme)?;
+    let mut files = Files::new();
+    let assets = hash_statics(theme, mode, &mut files);
+    let page = |root: &'static str, title: String, description: String, lang: &str| PageView {
+        root,
+        title,
+        description,
+        lang: lang.to_owned(),
+        site_title: "Waypost".to_owned(),
+        assets: assets.clone(),
+        preview: mode.preview,
+        static_only: mode.static_only,
+        generator: format!("Waypost {}", env!("CARGO_PKG_VERSION")),
+    };
+    let mut errors = Vec::new();
+    {
+        let mut put = |path: String, result: Result<String, Diagnostic>| match result {
+            Ok(html) => {
+                files.insert(path, html.into_bytes());
+            }
+            Err(d) => errors.push(d),
+        };
+
+        let cards: Vec<CourseCard> = courses.iter().map(|c| course_card(&c.course)).collect();
+        let lang = courses.first().map_or("en", |c| c.course.language.as_str());
+        put(
+            "index.html".into(),
+            render_page(
+                &env,
+                "catalog.html",
+                &CatalogCtx {
+                    page: page(
+                        "",
+                        "Courses · Waypost".into(),
+                        "Self-paced cybersecurity courses with quizzes and certificates.".into(),
+                        lang,
+                    ),
+                    courses: cards,
+                },
+            ),
+        );
+        put(
+            "404.html".into(),
+            render_page(
+                &env,
+                "404.html",
+                &NotFoundCtx {
+                    page: page("", "Page not found · Waypost".into(), "Page not found.".into(), lang),
+                },
+            ),
+        );
+        for c in courses {
+            let course = &c.course;
+            put(
+                format!("{}/index.html", course.id),
+                render_page(
+                    &env,
+                    "course.html",
+                    &CourseCtx {
+                        page: page(
+                            "../",
+                            format!("{} · Waypost", course.title),
+                            course.summary_text.clone(),
+                            &course.language,
+                        ),
+                        course: course_view(course),
+                    },
+                ),
+            );
+            let ordered = ordered_lessons(c);
+            let rendered: Vec<(String, Result<String, Diagnostic>)> = ordered
+                .par_iter()
+                .enumerate()
+                .map(|(i, (module, lesson))| {
+                    let path = format!("{}/{}.html", course.id, lesson.lesson.id);
+                    let ctx = lesson_ctx(c, &ordered, i, *module, lesson, mode, &env, &page);
+                    (path, ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)))
+                })
+                .collect();
+            for (path, result) in rendered {
+                put(path, result);
+            }
+        }
+    }
+    for c in courses {
+        for asset in &c.assets {
+            files.insert(format!("{}/{}", c.course.id, asset.rel), asset.bytes.clone());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.insert("courses.json".into(), catalog::public_catalog(courses));
+    files.extend(build_index(&search_docs(courses)));
+    Ok(files)
+}
+
+#[derive(Serialize)]
+struct CatalogCtx {
+    page: PageView,
+    courses: Vec<CourseCard>,
+}
+
+#[derive(Serialize)]
+struct NotFoundCtx {
+    page: PageView,
+}
+
+#[derive(Serialize)]
+struct CourseCtx {
+    page: PageView,
+    course: CourseView,
+}
+
+#[derive(Serialize)]
+struct LessonCtx {
+    page: PageView,
+    course: CourseRef,
+    module: ModuleRef,
+    lesson: LessonView,
+    prev: Option<NavLink>,
+    next: Option<NavLink>,
+}
+
+#[derive(Serialize)]
+struct QuizCtx {
+    quiz: QuizView,
+}
+
+fn environment(theme: &Theme) -> Result<Environment<'static>, Vec<Diagnostic>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    let mut errors = Vec::new();
+    for (name, bytes) in theme.templates() {
+        let source = String::from_utf8_lossy(bytes).into_owned();
+        if let Err(e) = env.add_template_owned(name.to_owned(), source) {
+            errors.push(template_error(&e, name));
+        }
+    }
+    for required in ["catalog.html", "course.html", "lesson.html", "quiz.html", "404.html"] {
+        if env.get_template(required).is_err() && errors.is_empty() {
+            errors.push(
+                Diagnostic::error(
+                    format!("theme/templates/{required}"),
+                    Pos::FILE,
+                    "theme has no such template",
+                )
+                .with_help("copy it from themes/default/templates"),
+            );
+        }
+    }
+    if errors.is_empty() { Ok(env) } else { Err(errors) }
+}
+
+fn template_error(e: &minijinja::Error, name: &str) -> Diagnostic {
+    let file = format!("theme/templates/{}", e.name().unwrap_or(name));
+    let pos = e.line().map_or(Pos::FILE, |l| Pos::new(l, 1));
+    let detail = e.detail().map(|d| format!(": {d}")).unwrap_or_default();
+    Diagnostic::error(file, pos, format!("template error: {}{detail}", e.kind()))
+        .with_help("fix the theme template; every variable a template uses must exist in its view model")
+}
+
+fn render_page<T: Serialize>(env: &Environment<'static>, name: &str, ctx: &T) -> Result<String, Diagnostic> {
+    env.get_template(name)
+        .and_then(|t| t.render(ctx))
+        .map_err(|e| template_error(&e, name))
+}
+
+/// Copies the theme's static files to `assets/`, named by content hash so they can be
+/// cached forever.
+fn hash_statics(theme: &Theme, mode: RenderMode, files: &mut Files) -> AssetsView {
+    let mut view = AssetsView::default();
+    for (name, bytes) in theme.statics() {
+        if name == "preview.js" && !mode.preview {
+            continue;
+        }
+        let hash = hex8(bytes);
+        let hashed = match name.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+            None => format!("{name}.{hash}"),
+        };
+        let path = format!("assets/{hashed}");
+        match name {
+            "waypost.css" => view.css = path.clone(),
+            "progress.js" => view.progress_js = path.clone(),
+            "quiz.js" => view.quiz_js = path.clone(),
+            "search.js" => view.search_js = path.clone(),
+            "preview.js" => view.preview_js = Some(path.clone()),
+            "favicon.svg" => view.favicon = path.clone(),
+            _ => {}
+        }
+        files.insert(path, bytes.to_vec());
+    }
+    view
+}
+
+fn hex8(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn course_card(c: &Course) -> CourseCard {
+    CourseCard {
+        id: c.id.to_string(),
+        url: format!("{}/index.html", c.id),
+        title: c.title.clone(),
+        summary_html: c.summary_html.clone(),
+        level: c.level.as_str(),
+        level_label: c.level.label(),
+        estimated_time: c.estimated_minutes.map(format_minutes),
+        lesson_count: c.ordered_lessons().count(),
+        quiz_count: c.quizzes().count(),
+        tags: c.tags.clone(),
+        language: c.language.clone(),
+        certificate: c.certificate.is_some(),
+    }
+}
+
+fn course_view(c: &Course) -> CourseView {
+    let mut number = 0;
+    let modules = c
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| ModuleView {
+            number: i + 1,
+            title: m.title.clone(),
+            lessons: m
+                .lessons
+                .iter()
+                .filter_map(|id| c.lessons.iter().find(|l| &l.id == id))
+                .map(|l| {
+                    number += 1;
+                    LessonLink {
+                        id: l.id.to_string(),
+                        url: format!("{}.html", l.id),
+                        title: l.title.clone(),
+                        estimated_time: l.estimated_minutes.map(format_minutes),
+                        objectives: l.objectives.clone(),
+                        number,
+                        has_graded_quiz: l.quizzes.iter().any(|q| q.graded),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    CourseView {
+        id: c.id.to_string(),
+        title: c.title.clone(),
+        summary_html: c.summary_html.clone(),
+        level: c.level.as_str(),
+        level_label: c.level.label(),
+        estimated_time: c.estimated_minutes.map(format_minutes),
+        language: c.language.clone(),
+        tags: c.tags.clone(),
+        authors: c
+            .authors
+            .iter()
+            .map(|a| AuthorView {
+                name: a.name.clone(),
+                organization: a.organization.clone(),
+            })
+            .collect(),
+        pass_mark: c.completion.pass_mark,
+        certificate: c.certificate.as_ref().map(|cert| CertificateView {
+            title: cert.title.clone(),
+            valid_for: cert.valid_for.map(|v| v.to_string()),
+        }),
+        first_lesson_url: c.ordered_lessons().next().map(|l| format!("{}.html", l.id)),
+        lesson_count: c.ordered_lessons().count(),
+        graded_quiz_count: c.graded_quizzes().count(),
+        modules,
+    }
+}
+
+/// Lessons in course order with their module number (1-based).
+fn ordered_lessons(c: &ParsedCourse) -> Vec<(usize, &ParsedLesson)> {
+    c.course
+        .modules
+        .iter()
+        .enumerate()
+        .flat_map(|(m, module)| module.lessons.iter().map(move |id| (m + 1, id)))
+        .filter_map(|(m, id)| Some((m, c.lessons.iter().find(|l| &l.lesson.id == id)?)))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lesson_ctx(
+    c: &ParsedCourse,
+    ordered: &[(usize, &ParsedLesson)],
+    i: usize,
+    module: usize,
+    l: &ParsedLesson,
+    mode: RenderMode,
+    env: &Environment<'static>,
+    page: &(dyn Fn(&'static str, String, String, &str) -> PageView + Sync),
+) -> Result<LessonCtx, Diagnostic> {
+    let course = &c.course;
+    let mut body = String::new();
+    for (k, segment) in l.body.segments.iter().enumerate() {
+        body.push_str(segment);
+        if let Some(quiz) = l.lesson.quizzes.get(k) {
+            let quiz_mode = if quiz.graded && !mode.static_only && !mode.preview {
+                QuizMode::Graded
+            } else {
+                QuizMode::Practice
+            };
+            let view = quiz_view(
+                quiz,
+                course.id.as_str(),
+                l.lesson.id.as_str(),
+                course.completion.pass_mark,
+                quiz_mode,
+            );
+            body.push_str(&render_page(env, "quiz.html", &QuizCtx { quiz: view })?);
+        }
+    }
+    let link = |(_, other): &(usize, &ParsedLesson)| NavLink {
+        url: format!("{}.html", other.lesson.id),
+        title: other.lesson.title.clone(),
+    };
+    let lesson = &l.lesson;
+    let description = lesson
+        .objectives
+        .first()
+        .cloned()
+        .unwrap_or_else(|| course.summary_text.clone());
+    Ok(LessonCtx {
+        page: page(
+            "../",
+            format!("{} · {} · Waypost", lesson.title, course.title),
+            description,
+            &course.language,
+        ),
+        course: CourseRef {
+            id: course.id.to_string(),
+            title: course.title.clone(),
+            url: "index.html",
+        },
+        module: ModuleRef {
+            number: module,
+            title: course
+                .modules
+                .get(module - 1)
+                .map(|m| m.title.clone())
+                .unwrap_or_default(),
+        },
+        lesson: LessonView {
+            id: lesson.id.to_string(),
+            title: lesson.title.clone(),
+            estimated_time: lesson.estimated_minutes.map(format_minutes),
+            objectives: lesson.objectives.clone(),
+            number: i + 1,
+            total: ordered.len(),
+            body_html: body,
+            toc: l
+                .body
+                .headings
+                .iter()
+                .filter(|h| h.level <= 3)
+                .map(|h| TocEntry {
+                    level: h.level,
+                    id: h.id.clone(),
+                    text: h.text.clone(),
+                })
+                .collect(),
+            quiz_ids: lesson.quizzes.iter().map(|q| q.id.to_string()).collect(),
+        },
+        prev: i.checked_sub(1).and_then(|p| ordered.get(p)).map(link),
+        next: ordered.get(i + 1).map(link),
+    })
+}
+
+fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc> {
+    let mut docs = Vec::new();
+    for c in courses {
+        for (_, l) in ordered_lessons(c) {
+            for s in &l.body.sections {
+                let url = match &s.id {
+                    Some(id) => format!("{}/{}.html#{id}", c.course.id, l.lesson.id),
+                    None => format!("{}/{}.html", c.course.id, l.lesson.id),
+                };
+                docs.push(SearchDoc {
+                    url,
+                    lesson: l.lesson.title.clone(),
+                    section: s.heading.clone(),
+                    course: c.course.title.clone(),
+                    text: s.text.clone(),
+                });
+            }
+        }
+    }
+    docs
+}

@@ -1,0 +1,631 @@
+//! The client-side search index: sections of lessons in, `search/*.json` files out.
+//!
+//! Why our own rather than elasticlunr-rs or pagefind: elasticlunr-rs writes one monolithic
+//! index that the browser must download whole (tens of megabytes at 10,000 lessons, plus
+//! ~30 KB of elasticlunr.js), and pagefind as a library pulls a large dependency tree and a
+//! wasm bundle. This index is sharded by the first two characters of each term, so a search
+//! downloads `search/index.json` and only the shards its terms need; terms fold diacritics
+//! (NFD, drop nonspacing marks, lowercase) so that French, Spanish and Portuguese learners
+//! find "sécurité" by typing "securite"; words are found by the Unicode word-boundary rules
+//! (UAX #29) so every script with spaces works, and CJK characters become one term each.
+//! `spec/search-format.md` describes the files exactly; `search.js` in the theme reads them.
+//!
+//! Steps of [`build_index`]:
+//! 1. tokenise each field of each [`SearchDoc`] into normalised terms ([`Tokenizer`]);
+//! 2. sum a weight per (term, document): lesson title 10, section heading 5, course title 2,
+//!    and 1 per occurrence in the text, capped at 5;
+//! 3. drop terms that occur in more than half the documents once there are at least 200:
+//!    they cannot rank anything and would be the largest postings lists of all;
+//! 4. write the document table and one JSON shard per term prefix, all in sorted order, so
+//!    the same input always gives byte-identical files (they are content-hashed and cached).
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One searchable unit: a section of a lesson (or the lesson's introduction).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchDoc {
+    /// Relative to the site root, e.g. `email-authentication/spf.html#qualifiers`.
+    pub url: String,
+    /// The lesson title.
+    pub lesson: String,
+    /// The section heading, `""` for the introduction before the first heading.
+    pub section: String,
+    /// The course title.
+    pub course: String,
+    /// The plain text of the section.
+    pub text: String,
+}
+
+const FORMAT_VERSION: u32 = 1;
+/// Longer "words" are base64 keys, hashes and URLs that nobody types into a search box.
+const MAX_TERM_CHARS: usize = 40;
+const TEXT_WEIGHT_CAP: u8 = 5;
+/// Below this many documents every term is kept: in a small site a term in most sections
+/// may still be what someone looks for.
+const COMMON_TERM_MIN_DOCS: usize = 200;
+
+#[derive(Clone, Copy)]
+enum Field {
+    Lesson,
+    Section,
+    Course,
+    Text,
+}
+
+impl Field {
+    /// The bit a title field sets in [`Postings::fields`]; text is counted instead.
+    fn bit(self) -> u8 {
+        match self {
+            Field::Lesson => 1,
+            Field::Section => 2,
+            Field::Course => 4,
+            Field::Text => 0,
+        }
+    }
+}
+
+fn title_weight(bits: u8) -> u8 {
+    [(1, 10), (2, 5), (4, 2)]
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, w)| w)
+        .sum()
+}
+
+/// Builds the search index files: `search/index.json` first, then the shards by key.
+pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
+    let mut tokenizer = Tokenizer::default();
+    let mut postings = Postings::default();
+    for (doc, d) in (0u32..).zip(docs) {
+        for (field, text) in [
+            (Field::Lesson, &d.lesson),
+            (Field::Section, &d.section),
+            (Field::Course, &d.course),
+            (Field::Text, &d.text),
+        ] {
+            tokenizer.terms(text, |term| postings.add(term, field));
+        }
+        postings.end_doc(doc);
+    }
+    let shards = postings.into_shards(docs.len());
+    let mut files = Vec::with_capacity(shards.len() + 1);
+    files.push(("search/index.json".to_owned(), index_json(docs, &shards)));
+    files.extend(shards.into_iter().map(|(key, json)| (shard_path(&key), json)));
+    files
+}
+
+/// The normal form of a term, on both sides of the search: Unicode NFD, nonspacing marks
+/// (General Category Mn) dropped, then lower case. `search.js` does the same with
+/// `s.normalize("NFD").replace(/\p{Mn}/gu, "").toLowerCase()`.
+pub fn normalize_term(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    normalize_into(word, &mut out, &mut String::new());
+    out
+}
+
+/// Appends the normal form of `word` to `out`; `scratch` is reused between calls so that
+/// the common cases allocate nothing.
+fn normalize_into(word: &str, out: &mut String, scratch: &mut String) {
+    if word.is_ascii() {
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    scratch.clear();
+    scratch.extend(word.nfd().filter(|&c| !is_nonspacing_mark(c)));
+    if scratch.is_ascii() {
+        // Most accented Latin words fold to ASCII, which lowercases in place.
+        scratch.make_ascii_lowercase();
+        out.push_str(scratch);
+    } else {
+        // `str::to_lowercase`, not per character, so Greek final sigma matches JavaScript.
+        out.push_str(&scratch.to_lowercase());
+    }
+}
+
+/// Splits text into normalised terms. Holds the buffers that make the per-word work
+/// allocation-free.
+#[derive(Default)]
+struct Tokenizer {
+    term: String,
+    scratch: String,
+}
+
+impl Tokenizer {
+    /// The words of `text` are exactly those of `unicode_words()` (UAX #29), but ASCII text
+    /// takes a hand-written path several times faster. ASCII whitespace is always a word
+    /// boundary, so mixed text is cut there and only the non-ASCII pieces take the slow path.
+    fn terms(&mut self, text: &str, mut emit: impl FnMut(&str)) {
+        let mut rest = text;
+        while !rest.is_empty() {
+            let Some(non_ascii) = rest.bytes().position(|b| !b.is_ascii()) else {
+                ascii_words(rest, |word, joined| self.ascii_word(word, joined, &mut emit));
+                return;
+            };
+            let piece_start = rest[..non_ascii].rfind(|c: char| c.is_ascii_whitespace()).map_or(0, |i| i + 1);
+            let piece_end = rest[non_ascii..]
+                .find(|c: char| c.is_ascii_whitespace())
+                .map_or(rest.len(), |i| non_ascii + i);
+            let ascii = &rest[..piece_start];
+            ascii_words(ascii, |word, joined| self.ascii_word(word, joined, &mut emit));
+            for word in rest[piece_start..piece_end].unicode_words() {
+                self.word(word, &mut emit);
+            }
+            rest = &rest[piece_end..];
+        }
+    }
+
+    fn ascii_word(&mut self, word: &str, joined: bool, emit: &mut impl FnMut(&str)) {
+        self.term.clear();
+        self.term.push_str(word);
+        self.term.make_ascii_lowercase();
+        emit_run(&self.term, joined, emit);
+    }
+
+    fn word(&mut self, word: &str, emit: &mut impl FnMut(&str)) {
+        self.term.clear();
+        normalize_into(word, &mut self.term, &mut self.scratch);
+        emit_word(&self.term, emit);
+    }
+}
+
+/// Word-break classes of ASCII characters (UAX #29); everything else breaks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wb {
+    Letter,
+    Digit,
+    /// ExtendNumLet: `_`.
+    Underscore,
+    /// MidLetter: `:`, joins letters.
+    MidLetter,
+    /// MidNumLet: `.` and `'`, join letters and join digits.
+    MidNumLet,
+    /// MidNum: `,` and `;`, join digits.
+    MidNum,
+    Other,
+}
+
+const ASCII_CLASS: [Wb; 128] = {
+    let mut table = [Wb::Other; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Wb::Letter,
+            b'0'..=b'9' => Wb::Digit,
+            b'_' => Wb::Underscore,
+            b':' => Wb::MidLetter,
+            b'.' | b'\'' => Wb::MidNumLet,
+            b',' | b';' => Wb::MidNum,
+            _ => Wb::Other,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// `unicode_words()` for ASCII text: letters, digits and `_` join each other (WB5, WB8–10,
+/// WB13a/b); a middle character joins letter to letter or digit to digit (WB6/7, WB11/12);
+/// segments without a letter or digit are not words. `joined` tells that a word holds
+/// something other than letters and digits.
+fn ascii_words<'a>(text: &'a str, mut emit: impl FnMut(&'a str, bool)) {
+    let bytes = text.as_bytes();
+    let class = |i: usize| bytes.get(i).map_or(Wb::Other, |&b| ASCII_CLASS[usize::from(b & 0x7f)]);
+    let mut i = 0;
+    while i < bytes.len() {
+        let first = class(i);
+        if !matches!(first, Wb::Letter | Wb::Digit | Wb::Underscore) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alphanumeric = first != Wb::Underscore;
+        let mut joined = !alphanumeric;
+        let mut prev = first;
+        i += 1;
+        loop {
+            let c = class(i);
+            match c {
+                Wb::Letter | Wb::Digit => alphanumeric = true,
+                Wb::Underscore => joined = true,
+                Wb::MidLetter | Wb::MidNumLet | Wb::MidNum => {
+                    let next = class(i + 1);
+                    let letters = prev == Wb::Letter && next == Wb::Letter && c != Wb::MidNum;
+                    let digits = prev == Wb::Digit && next == Wb::Digit && c != Wb::MidLetter;
+                    if !(letters || digits) {
+                        break;
+                    }
+                    joined = true;
+                }
+                Wb::Other => break,
+            }
+            prev = c;
+            i += 1;
+        }
+        if alphanumeric {
+            emit(&text[start..i], joined);
+        }
+    }
+}
+
+/// Emits a normalised word: CJK characters one by one (a browser's word segmenter groups
+/// them by dictionary, so only single characters match on both sides), the rest whole.
+fn emit_word(word: &str, emit: &mut impl FnMut(&str)) {
+    let joined = |run: &str| run.contains(|c: char| !c.is_alphanumeric());
+    if !word.chars().any(is_cjk) {
+        emit_run(word, joined(word), emit);
+        return;
+    }
+    let mut run_start = 0;
+    for (i, c) in word.char_indices() {
+        if is_cjk(c) {
+            let run = &word[run_start..i];
+            emit_run(run, joined(run), emit);
+            emit(&word[i..i + c.len_utf8()]);
+            run_start = i + c.len_utf8();
+        }
+    }
+    let run = &word[run_start..];
+    emit_run(run, joined(run), emit);
+}
+
+/// Emits a term and, when it is `joined` from parts by punctuation that UAX #29 keeps inside
+/// words (`l'authentification`, `_dmarc.example.com`, `mailto:dmarc`), each part of two or
+/// more characters too, so that a search for `authentification` or `dmarc` finds them.
+fn emit_run(term: &str, joined: bool, emit: &mut impl FnMut(&str)) {
+    if term.is_empty() {
+        return;
+    }
+    let short = if term.is_ascii() {
+        term.len() <= MAX_TERM_CHARS
+    } else {
+        term.chars().nth(MAX_TERM_CHARS).is_none()
+    };
+    if short {
+        emit(term);
+    }
+    if joined && term.contains(char::is_alphabetic) {
+        for part in term.split(|c: char| !c.is_alphanumeric()) {
+            let chars = part.chars().take(MAX_TERM_CHARS + 1).count();
+            if (2..=MAX_TERM_CHARS).contains(&chars) {
+                emit(part);
+            }
+        }
+    }
+}
+
+/// Han ideographs and kana (hiragana, katakana, half-width katakana).
+fn is_cjk(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x3040..=0x30FF
+            | 0x31F0..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xF900..=0xFAFF
+            | 0xFF66..=0xFF9F
+            | 0x20000..=0x3FFFF
+    )
+}
+
+/// Term ids, the postings of every document so far, and the per-document accumulators,
+/// indexed by term id so that adding an occurrence is one hash lookup and two array writes.
+#[derive(Default)]
+struct Postings {
+    ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    /// (term id, document, weight) in document order. One flat list written sequentially
+    /// and grouped by term once at the end: per-term lists cost a cache miss and a
+    /// reallocation now and then for every posting, a third of the build.
+    entries: Vec<(u32, u32, u8)>,
+    /// Title fields (bits of [`Field::bit`]) the term appeared in, in the current document.
+    fields: Vec<u8>,
+    /// Occurrences in the current document's text, capped at [`TEXT_WEIGHT_CAP`].
+    text: Vec<u8>,
+    touched: Vec<u32>,
+}
+
+impl Postings {
+    fn add(&mut self, term: &str, field: Field) {
+        let id = match self.ids.get(term) {
+            Some(&id) => id,
+            None => {
+                let id = u32::try_from(self.fields.len()).expect("fewer than 2^32 distinct terms");
+                self.ids.insert(term.into(), id);
+                self.fields.push(0);
+                self.text.push(0);
+                id
+            }
+        };
+        let i = id as usize;
+        if self.fields[i] == 0 && self.text[i] == 0 {
+            self.touched.push(id);
+        }
+        match field {
+            Field::Text => self.text[i] = (self.text[i] + 1).min(TEXT_WEIGHT_CAP),
+            _ => self.fields[i] |= field.bit(),
+        }
+    }
+
+    fn end_doc(&mut self, doc: u32) {
+        for id in self.touched.drain(..) {
+            let i = id as usize;
+            let weight = title_weight(self.fields[i]) + self.text[i];
+            self.entries.push((id, doc, weight));
+            self.fields[i] = 0;
+            self.text[i] = 0;
+        }
+    }
+
+    /// The shard files' JSON by shard key, terms in sorted order within each.
+    fn into_shards(self, doc_count: usize) -> BTreeMap<String, Vec<u8>> {
+        let (starts, grouped) = group_by_term(&self.entries, self.fields.len());
+        drop(self.entries);
+        let mut terms: Vec<(Box<str>, u32)> = self.ids.into_iter().collect();
+        terms.sort_unstable();
+        let too_common = |df: usize| doc_count >= COMMON_TERM_MIN_DOCS && df * 2 > doc_count;
+        let mut shards: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        // Sorted terms with one prefix are contiguous, so each shard is written in one go.
+        let mut current: Option<(&str, Vec<u8>)> = None;
+        for (term, id) in &terms {
+            let list = &grouped[starts[*id as usize]..starts[*id as usize + 1]];
+            if too_common(list.len()) {
+                continue;
+            }
+            let key = shard_key(term);
+            if current.as_ref().is_none_or(|(k, _)| *k != key) {
+                if let Some((k, json)) = current.take() {
+                    shards.insert(k.to_owned(), close_shard(json));
+                }
+                current = Some((key, vec![b'{']));
+            }
+            if let Some((_, json)) = current.as_mut() {
+                write_term(json, term, list);
+            }
+        }
+        if let Some((k, json)) = current {
+            shards.insert(k.to_owned(), close_shard(json));
+        }
+        shards
+    }
+}
+
+/// A counting sort of the entries by term: term `t`'s postings are
+/// `grouped[starts[t]..starts[t + 1]]`, still in document order because the sort is stable.
+fn group_by_term(entries: &[(u32, u32, u8)], term_count: usize) -> (Vec<usize>, Vec<(u32, u8)>) {
+    let mut starts = vec![0usize; term_count + 1];
+    for &(term, _, _) in entries {
+        starts[term as usize + 1] += 1;
+    }
+    for t in 0..term_count {
+        starts[t + 1] += starts[t];
+    }
+    let mut next = starts.clone();
+    let mut grouped = vec![(0u32, 0u8); entries.len()];
+    for &(term, doc, weight) in entries {
+        let slot = &mut next[term as usize];
+        grouped[*slot] = (doc, weight);
+        *slot += 1;
+    }
+    (starts, grouped)
+}
+
+/// The Fx hash of rustc: a multiply and a rotate per eight bytes. The default SipHash was
+/// a sixth of the index build; author-written text gives no reason to fear crafted
+/// collisions, and iteration order never reaches the output (terms are sorted).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The first two characters (Unicode scalar values, not UTF-16 units) of a term.
+fn shard_key(term: &str) -> &str {
+    let end = term.char_indices().nth(2).map_or(term.len(), |(i, _)| i);
+    &term[..end]
+}
+
+/// `search/<hex of the key's UTF-8 bytes>.json`: safe on every file system and web host,
+/// whatever the script, and distinct on case-insensitive file systems.
+fn shard_path(key: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut path = String::with_capacity(12 + key.len() * 2);
+    path.push_str("search/");
+    for b in key.bytes() {
+        path.push(char::from(HEX[usize::from(b >> 4)]));
+        path.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    path.push_str(".json");
+    path
+}
+
+fn write_term(json: &mut Vec<u8>, term: &str, list: &[(u32, u8)]) {
+    if json.len() > 1 {
+        json.push(b',');
+    }
+    serde_json::to_writer(&mut *json, term).expect("writing a string into a Vec cannot fail");
+    json.extend_from_slice(b":[");
+    for (n, &(doc, weight)) in list.iter().enumerate() {
+        if n > 0 {
+            json.push(b',');
+        }
+        json.push(b'[');
+        push_u32(json, doc);
+        json.push(b',');
+        push_u32(json, u32::from(weight));
+        json.push(b']');
+    }
+    json.push(b']');
+}
+
+fn close_shard(mut json: Vec<u8>) -> Vec<u8> {
+    json.push(b'}');
+    json
+}
+
+/// Millions of numbers are written; formatting machinery would be a large share of the time.
+fn push_u32(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+#[derive(Serialize)]
+struct IndexFile<'a> {
+    version: u32,
+    docs: Vec<[&'a str; 4]>,
+    shards: BTreeMap<&'a str, String>,
+}
+
+fn index_json(docs: &[SearchDoc], shards: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
+    let index = IndexFile {
+        version: FORMAT_VERSION,
+        docs: docs
+            .iter()
+            .map(|d| [&*d.url, &*d.lesson, &*d.section, &*d.course])
+            .collect(),
+        shards: shards.keys().map(|k| (k.as_str(), shard_path(k))).collect(),
+    };
+    serde_json::to_vec(&index).expect("strings and string-keyed maps always serialise")
+}
+
+/// Whether `c` has General Category Mn (nonspacing mark), the marks JavaScript's `\p{Mn}`
+/// matches. unicode-normalization only tells all marks apart, which would also strip the
+/// spacing vowel signs (Mc) that Indic words cannot lose.
+fn is_nonspacing_mark(c: char) -> bool {
+    let c = u32::from(c);
+    if c < MN_RANGES[0] {
+        return false;
+    }
+    // An odd number of bounds below `c` means it is past a start and not past its end; a
+    // `c` equal to the next bound is on a start or an end, inside either way.
+    let below = MN_RANGES.partition_point(|&bound| bound < c);
+    below % 2 == 1 || MN_RANGES.get(below) == Some(&c)
+}
+
+/// General Category Mn as inclusive start/end pairs, Unicode 16.0 (generated from
+/// regex-syntax 0.8's `\p{Mn}`; browsers ship Unicode 15.1 or 16).
+#[rustfmt::skip]
+const MN_RANGES: &[u32] = &[
+    0x300, 0x36F, 0x483, 0x487, 0x591, 0x5BD, 0x5BF, 0x5BF, 0x5C1, 0x5C2,
+    0x5C4, 0x5C5, 0x5C7, 0x5C7, 0x610, 0x61A, 0x64B, 0x65F, 0x670, 0x670,
+    0x6D6, 0x6DC, 0x6DF, 0x6E4, 0x6E7, 0x6E8, 0x6EA, 0x6ED, 0x711, 0x711,
+    0x730, 0x74A, 0x7A6, 0x7B0, 0x7EB, 0x7F3, 0x7FD, 0x7FD, 0x816, 0x819,
+    0x81B, 0x823, 0x825, 0x827, 0x829, 0x82D, 0x859, 0x85B, 0x897, 0x89F,
+    0x8CA, 0x8E1, 0x8E3, 0x902, 0x93A, 0x93A, 0x93C, 0x93C, 0x941, 0x948,
+    0x94D, 0x94D, 0x951, 0x957, 0x962, 0x963, 0x981, 0x981, 0x9BC, 0x9BC,
+    0x9C1, 0x9C4, 0x9CD, 0x9CD, 0x9E2, 0x9E3, 0x9FE, 0x9FE, 0xA01, 0xA02,
+    0xA3C, 0xA3C, 0xA41, 0xA42, 0xA47, 0xA48, 0xA4B, 0xA4D, 0xA51, 0xA51,
+    0xA70, 0xA71, 0xA75, 0xA75, 0xA81, 0xA82, 0xABC, 0xABC, 0xAC1, 0xAC5,
+    0xAC7, 0xAC8, 0xACD, 0xACD, 0xAE2, 0xAE3, 0xAFA, 0xAFF, 0xB01, 0xB01,
+    0xB3C, 0xB3C, 0xB3F, 0xB3F, 0xB41, 0xB44, 0xB4D, 0xB4D, 0xB55, 0xB56,
+    0xB62, 0xB63, 0xB82, 0xB82, 0xBC0, 0xBC0, 0xBCD, 0xBCD, 0xC00, 0xC00,
+    0xC04, 0xC04, 0xC3C, 0xC3C, 0xC3E, 0xC40, 0xC46, 0xC48, 0xC4A, 0xC4D,
+    0xC55, 0xC56, 0xC62, 0xC63, 0xC81, 0xC81, 0xCBC, 0xCBC, 0xCBF, 0xCBF,
+    0xCC6, 0xCC6, 0xCCC, 0xCCD, 0xCE2, 0xCE3, 0xD00, 0xD01, 0xD3B, 0xD3C,
+    0xD41, 0xD44, 0xD4D, 0xD4D, 0xD62, 0xD63, 0xD81, 0xD81, 0xDCA, 0xDCA,
+    0xDD2, 0xDD4, 0xDD6, 0xDD6, 0xE31, 0xE31, 0xE34, 0xE3A, 0xE47, 0xE4E,
+    0xEB1, 0xEB1, 0xEB4, 0xEBC, 0xEC8, 0xECE, 0xF18, 0xF19, 0xF35, 0xF35,
+    0xF37, 0xF37, 0xF39, 0xF39, 0xF71, 0xF7E, 0xF80, 0xF84, 0xF86, 0xF87,
+    0xF8D, 0xF97, 0xF99, 0xFBC, 0xFC6, 0xFC6, 0x102D, 0x1030, 0x1032, 0x1037,
+    0x1039, 0x103A, 0x103D, 0x103E, 0x1058, 0x1059, 0x105E, 0x1060, 0x1071, 0x1074,
+    0x1082, 0x1082, 0x1085, 0x1086, 0x108D, 0x108D, 0x109D, 0x109D, 0x135D, 0x135F,
+    0x1712, 0x1714, 0x1732, 0x1733, 0x1752, 0x1753, 0x1772, 0x1773, 0x17B4, 0x17B5,
+    0x17B7, 0x17BD, 0x17C6, 0x17C6, 0x17C9, 0x17D3, 0x17DD, 0x17DD, 0x180B, 0x180D,
+    0x180F, 0x180F, 0x1885, 0x1886, 0x18A9, 0x18A9, 0x1920, 0x1922, 0x1927, 0x1928,
+    0x1932, 0x1932, 0x1939, 0x193B, 0x1A17, 0x1A18, 0x1A1B, 0x1A1B, 0x1A56, 0x1A56,
+    0x1A58, 0x1A5E, 0x1A60, 0x1A60, 0x1A62, 0x1A62, 0x1A65, 0x1A6C, 0x1A73, 0x1A7C,
+    0x1A7F, 0x1A7F, 0x1AB0, 0x1ABD, 0x1ABF, 0x1ACE, 0x1B00, 0x1B03, 0x1B34, 0x1B34,
+    0x1B36, 0x1B3A, 0x1B3C, 0x1B3C, 0x1B42, 0x1B42, 0x1B6B, 0x1B73, 0x1B80, 0x1B81,
+    0x1BA2, 0x1BA5, 0x1BA8, 0x1BA9, 0x1BAB, 0x1BAD, 0x1BE6, 0x1BE6, 0x1BE8, 0x1BE9,
+    0x1BED, 0x1BED, 0x1BEF, 0x1BF1, 0x1C2C, 0x1C33, 0x1C36, 0x1C37, 0x1CD0, 0x1CD2,
+    0x1CD4, 0x1CE0, 0x1CE2, 0x1CE8, 0x1CED, 0x1CED, 0x1CF4, 0x1CF4, 0x1CF8, 0x1CF9,
+    0x1DC0, 0x1DFF, 0x20D0, 0x20DC, 0x20E1, 0x20E1, 0x20E5, 0x20F0, 0x2CEF, 0x2CF1,
+    0x2D7F, 0x2D7F, 0x2DE0, 0x2DFF, 0x302A, 0x302D, 0x3099, 0x309A, 0xA66F, 0xA66F,
+    0xA674, 0xA67D, 0xA69E, 0xA69F, 0xA6F0, 0xA6F1, 0xA802, 0xA802, 0xA806, 0xA806,
+    0xA80B, 0xA80B, 0xA825, 0xA826, 0xA82C, 0xA82C, 0xA8C4, 0xA8C5, 0xA8E0, 0xA8F1,
+    0xA8FF, 0xA8FF, 0xA926, 0xA92D, 0xA947, 0xA951, 0xA980, 0xA982, 0xA9B3, 0xA9B3,
+    0xA9B6, 0xA9B9, 0xA9BC, 0xA9BD, 0xA9E5, 0xA9E5, 0xAA29, 0xAA2E, 0xAA31, 0xAA32,
+    0xAA35, 0xAA36, 0xAA43, 0xAA43, 0xAA4C, 0xAA4C, 0xAA7C, 0xAA7C, 0xAAB0, 0xAAB0,
+    0xAAB2, 0xAAB4, 0xAAB7, 0xAAB8, 0xAABE, 0xAABF, 0xAAC1, 0xAAC1, 0xAAEC, 0xAAED,
+    0xAAF6, 0xAAF6, 0xABE5, 0xABE5, 0xABE8, 0xABE8, 0xABED, 0xABED, 0xFB1E, 0xFB1E,
+    0xFE00, 0xFE0F, 0xFE20, 0xFE2F, 0x101FD, 0x101FD, 0x102E0, 0x102E0, 0x10376, 0x1037A,
+    0x10A01, 0x10A03, 0x10A05, 0x10A06, 0x10A0C, 0x10A0F, 0x10A38, 0x10A3A, 0x10A3F, 0x10A3F,
+    0x10AE5, 0x10AE6, 0x10D24, 0x10D27, 0x10D69, 0x10D6D, 0x10EAB, 0x10EAC, 0x10EFC, 0x10EFF,
+    0x10F46, 0x10F50, 0x10F82, 0x10F85, 0x11001, 0x11001, 0x11038, 0x11046, 0x11070, 0x11070,
+    0x11073, 0x11074, 0x1107F, 0x11081, 0x110B3, 0x110B6, 0x110B9, 0x110BA, 0x110C2, 0x110C2,
+    0x11100, 0x11102, 0x11127, 0x1112B, 0x1112D, 0x11134, 0x11173, 0x11173, 0x11180, 0x11181,
+    0x111B6, 0x111BE, 0x111C9, 0x111CC, 0x111CF, 0x111CF, 0x1122F, 0x11231, 0x11234, 0x11234,
+    0x11236, 0x11237, 0x1123E, 0x1123E, 0x11241, 0x11241, 0x112DF, 0x112DF, 0x112E3, 0x112EA,
+    0x11300, 0x11301, 0x1133B, 0x1133C, 0x11340, 0x11340, 0x11366, 0x1136C, 0x11370, 0x11374,
+    0x113BB, 0x113C0, 0x113CE, 0x113CE, 0x113D0, 0x113D0, 0x113D2, 0x113D2, 0x113E1, 0x113E2,
+    0x11438, 0x1143F, 0x11442, 0x11444, 0x11446, 0x11446, 0x1145E, 0x1145E, 0x114B3, 0x114B8,
+    0x114BA, 0x114BA, 0x114BF, 0x114C0, 0x114C2, 0x114C3, 0x115B2, 0x115B5, 0x115BC, 0x115BD,
+    0x115BF, 0x115C0, 0x115DC, 0x115DD, 0x11633, 0x1163A, 0x1163D, 0x1163D, 0x1163F, 0x11640,
+    0x116AB, 0x116AB, 0x116AD, 0x116AD, 0x116B0, 0x116B5, 0x116B7, 0x116B7, 0x1171D, 0x1171D,
+    0x1171F, 0x1171F, 0x11722, 0x11725, 0x11727, 0x1172B, 0x1182F, 0x11837, 0x11839, 0x1183A,
+    0x1193B, 0x1193C, 0x1193E, 0x1193E, 0x11943, 0x11943, 0x119D4, 0x119D7, 0x119DA, 0x119DB,
+    0x119E0, 0x119E0, 0x11A01, 0x11A0A, 0x11A33, 0x11A38, 0x11A3B, 0x11A3E, 0x11A47, 0x11A47,
+    0x11A51, 0x11A56, 0x11A59, 0x11A5B, 0x11A8A, 0x11A96, 0x11A98, 0x11A99, 0x11C30, 0x11C36,
+    0x11C38, 0x11C3D, 0x11C3F, 0x11C3F, 0x11C92, 0x11CA7, 0x11CAA, 0x11CB0, 0x11CB2, 0x11CB3,
+    0x11CB5, 0x11CB6, 0x11D31, 0x11D36, 0x11D3A, 0x11D3A, 0x11D3C, 0x11D3D, 0x11D3F, 0x11D45,
+    0x11D47, 0x11D47, 0x11D90, 0x11D91, 0x11D95, 0x11D95, 0x11D97, 0x11D97, 0x11EF3, 0x11EF4,
+    0x11F00, 0x11F01, 0x11F36, 0x11F3A, 0x11F40, 0x11F40, 0x11F42, 0x11F42, 0x11F5A, 0x11F5A,
+    0x13440, 0x13440, 0x13447, 0x13455, 0x1611E, 0x16129, 0x1612D, 0x1612F, 0x16AF0, 0x16AF4,
+    0x16B30, 0x16B36, 0x16F4F, 0x16F4F, 0x16F8F, 0x16F92, 0x16FE4, 0x16FE4, 0x1BC9D, 0x1BC9E,
+    0x1CF00, 0x1CF2D, 0x1CF30, 0x1CF46, 0x1D167, 0x1D169, 0x1D17B, 0x1D182, 0x1D185, 0x1D18B,
+    0x1D1AA, 0x1D1AD, 0x1D242, 0x1D244, 0x1DA00, 0x1DA36, 0x1DA3B, 0x1DA6C, 0x1DA75, 0x1DA75,
+    0x1DA84, 0x1DA84, 0x1DA9B, 0x1DA9F, 0x1DAA1, 0x1DAAF, 0x1E000, 0x1E006, 0x1E008, 0x1E018,
+    0x1E01B, 0x1E021, 0x1E023, 0x1E024, 0x1E026, 0x1E02A, 0x1E08F, 0x1E08F, 0x1E130, 0x1E136,
+    0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF, 0x1E8D0, 0x1E8D6,
+    0x1E944, 0x1E94A, 0xE0100, 0xE01EF,
+];
+pub fn probe_tokenize(docs: &[SearchDoc]) -> (usize, usize) {
+    let mut t = Tokenizer::default();
+    let mut n = 0;
+    let mut bytes = 0;
+    for d in docs {
+        t.terms(&d.text, |term| { n += 1; bytes += term.len(); });
+    }
+    (n, bytes)
+}

@@ -1,0 +1,102 @@
+//! Fixture courses: the good one renders as snapshotted, every broken one fails with exactly
+//! the diagnostics snapshotted for it (file:line:col, message, help).
+
+use waypost_generator::diagnostics::render_human;
+use waypost_generator::{Options, RenderMode, Severity, check};
+
+use crate::support::{build_in_memory, crate_dir, fixture, text};
+
+/// Hashes in asset names change with every theme edit; the snapshots should not.
+fn redact(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("assets/") {
+        out.push_str(&rest[..i + 7]);
+        rest = &rest[i + 7..];
+        let end = rest.find(['"', '\'', ')']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() >= 3
+            && parts[parts.len() - 2].len() == 8
+            && parts[parts.len() - 2].bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            let mut p = parts.clone();
+            let n = p.len();
+            p[n - 2] = "HASH";
+            out.push_str(&p.join("."));
+        } else {
+            out.push_str(name);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn good_fixture_builds_without_diagnostics_and_matches_snapshots() {
+    let site = build_in_memory(&fixture("good"), RenderMode::default()).expect("the good fixture builds");
+    assert!(site.warnings.is_empty(), "{}", render_human(&site.warnings, false));
+    insta::assert_snapshot!("catalog", redact(&text(&site, "index.html")));
+    insta::assert_snapshot!("course", redact(&text(&site, "tiny/index.html")));
+    insta::assert_snapshot!("lesson_practice", redact(&text(&site, "tiny/first-steps.html")));
+    insta::assert_snapshot!("lesson_graded", redact(&text(&site, "tiny/all-question-types.html")));
+    insta::assert_snapshot!("courses_json", text(&site, "courses.json"));
+}
+
+#[test]
+fn static_only_turns_graded_quizzes_into_practice() {
+    let site = build_in_memory(
+        &fixture("good"),
+        RenderMode {
+            static_only: true,
+            preview: false,
+        },
+    )
+    .expect("builds");
+    let html = text(&site, "tiny/all-question-types.html");
+    assert!(html.contains("data-mode=\"practice\""));
+    assert!(!html.contains("data-mode=\"graded\""));
+    assert!(html.contains("data-key="), "practice questions carry their key");
+}
+
+#[test]
+fn builds_are_deterministic() {
+    let a = build_in_memory(&fixture("good"), RenderMode::default()).expect("builds");
+    let b = build_in_memory(&fixture("good"), RenderMode::default()).expect("builds");
+    assert_eq!(a.files, b.files);
+}
+
+#[test]
+fn every_broken_fixture_fails_with_its_snapshotted_diagnostics() {
+    let mut names: Vec<String> = std::fs::read_dir(crate_dir().join("tests/fixtures"))
+        .expect("fixtures folder")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("broken-"))
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 15,
+        "expected a broken fixture per mistake, found {names:?}"
+    );
+    for name in names {
+        let diags = check(&Options::new(fixture(&name)));
+        assert!(diags.count(Severity::Error) >= 1, "{name} must produce an error");
+        let built = build_in_memory(&fixture(&name), RenderMode::default());
+        assert!(built.is_err(), "{name} must fail to build");
+        insta::assert_snapshot!(name.clone(), render_human(&diags, false));
+    }
+}
+
+#[test]
+fn a_folder_of_courses_and_one_course_folder_both_work() {
+    let folder = check(&Options::new(fixture("good")));
+    let one = check(&Options::new(fixture("good/tiny")));
+    assert!(folder.is_empty() && one.is_empty());
+    let missing = check(&Options::new(fixture("does-not-exist")));
+    assert_eq!(
+        missing.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
+        ["courses folder not found"]
+    );
+}

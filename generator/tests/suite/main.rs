@@ -1,0 +1,7 @@
+//! The generator's one integration-test binary: fixtures, snapshots, the answer-key scan,
+//! determinism, and never-panic properties.
+
+mod answers;
+mod fixtures;
+mod properties;
+mod support;

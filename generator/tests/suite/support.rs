@@ -1,0 +1,36 @@
+//! Shared helpers: building fixtures in memory and reading the repository's courses.
+
+use std::path::{Path, PathBuf};
+
+use waypost_generator::{Diagnostics, Options, RenderMode, Site, build};
+
+/// The generator crate's folder (tests run with it as the working directory).
+pub fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path relative to the crate, so diagnostics print the same on every machine.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new("tests/fixtures").join(name)
+}
+
+pub fn build_in_memory(courses: &Path, mode: RenderMode) -> Result<Site, Diagnostics> {
+    let mut opts = Options::new(courses);
+    opts.mode = mode;
+    build(&opts)
+}
+
+/// Every course folder shipped with the product.
+pub fn shipped_courses() -> PathBuf {
+    crate_dir().join("../courses")
+}
+
+pub fn text(site: &Site, path: &str) -> String {
+    String::from_utf8(
+        site.files
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} was not built"))
+            .clone(),
+    )
+    .expect("UTF-8")
+}

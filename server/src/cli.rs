@@ -1,0 +1,198 @@
+//! The command line: parse arguments, call the generator, print diagnostics and a summary.
+//! Exit codes: 0 success, 1 authoring errors (or warnings with `--strict`), 2 usage errors.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use waypost_generator::diagnostics::{render_human, render_json, summary_line};
+use waypost_generator::{Diagnostics, Options, Progress, RenderMode, Severity, Stage};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "waypost",
+    version,
+    about = "Self-paced cybersecurity courses: build, check and preview Markdown bootcamps"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and validate courses; print every problem; exit 1 on errors.
+    Check(CheckArgs),
+    /// Build the static site (CDN-ready, precompressed).
+    Build(BuildArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// A folder of courses, or one course folder (holding course.yaml).
+    #[arg(default_value = "courses")]
+    pub courses: PathBuf,
+    /// How to print diagnostics: for people, or one JSON object per line for editors and CI.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output folder.
+    #[arg(long, short, default_value = "site")]
+    pub out: PathBuf,
+    /// A theme folder overlaid on the built-in default theme.
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
+    /// For hosting without the Waypost server: every quiz becomes a practice quiz, answers in the page.
+    #[arg(long)]
+    pub static_only: bool,
+    /// Skip writing .br/.gz twins.
+    #[arg(long)]
+    pub no_compress: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Build(args) => build(args),
+    }
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let started = Instant::now();
+    let diags = waypost_generator::check(&Options::new(&args.common.courses));
+    report(&diags, args.common.format);
+    let failed = fails(&diags, args.common.strict);
+    if args.common.format == Format::Human {
+        let verdict = if failed { "failed" } else { "ok" };
+        eprintln!(
+            "check {verdict}: {} in {:.2} s",
+            summary_line(diags.count(Severity::Error), diags.count(Severity::Warning)),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    exit(failed)
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let started = Instant::now();
+    let human = args.common.format == Format::Human;
+    let bar = (human && std::io::stderr().is_terminal()).then(progress_bar);
+    let opts = Options {
+        courses: args.common.courses.clone(),
+        out: Some(args.out.clone()),
+        theme: args.theme.clone(),
+        mode: RenderMode {
+            static_only: args.static_only,
+            preview: false,
+        },
+        precompress: !args.no_compress,
+        progress: bar,
+    };
+    let result = waypost_generator::build(&opts);
+    if human && std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    match result {
+        Ok(site) => {
+            report(&site.warnings, args.common.format);
+            let failed = fails(&site.warnings, args.common.strict);
+            if human {
+                let s = site.stats;
+                let w = s.write.unwrap_or_default();
+                eprintln!(
+                    "built {} course{}, {} lessons, {} pages, {} quizzes → {} in {:.2} s (render {:.2} s, write {:.2} s: {} written, {} unchanged, {} removed); {}",
+                    s.courses,
+                    if s.courses == 1 { "" } else { "s" },
+                    s.lessons,
+                    s.pages,
+                    s.quizzes,
+                    args.out.display(),
+                    started.elapsed().as_secs_f64(),
+                    s.render_time.as_secs_f64(),
+                    s.write_time.as_secs_f64(),
+                    w.written,
+                    w.unchanged,
+                    w.removed,
+                    summary_line(0, site.warnings.count(Severity::Warning)),
+                );
+            }
+            exit(failed)
+        }
+        Err(diags) => {
+            report(&diags, args.common.format);
+            if human {
+                eprintln!(
+                    "build failed: {}",
+                    summary_line(diags.count(Severity::Error), diags.count(Severity::Warning))
+                );
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn fails(diags: &Diagnostics, strict: bool) -> bool {
+    diags.has_errors() || (strict && diags.count(Severity::Warning) > 0)
+}
+
+fn exit(failed: bool) -> ExitCode {
+    if failed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+fn report(diags: &Diagnostics, format: Format) {
+    match format {
+        Format::Json => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(render_json(diags).as_bytes());
+        }
+        Format::Human => {
+            if diags.is_empty() {
+                return;
+            }
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let text = render_human(diags, colour);
+            // The summary line is printed by the caller with the verdict.
+            let body = text.rsplit_once("\n\n").map_or(text.as_str(), |(body, _)| body);
+            eprintln!("{body}\n");
+        }
+    }
+}
+
+/// A one-line bar on stderr, advanced as each pipeline stage starts.
+fn progress_bar() -> Progress {
+    Progress(Arc::new(|stage: Stage| {
+        let done = Stage::ALL.iter().position(|s| *s == stage).unwrap_or(0);
+        let width = 20;
+        let filled = width * done / Stage::ALL.len();
+        eprint!(
+            "\r\x1b[2K[{}{}] {}…",
+            "=".repeat(filled),
+            " ".repeat(width - filled),
+            stage.name()
+        );
+        let _ = std::io::stderr().flush();
+    }))
+}

@@ -1,0 +1,5 @@
+//! `waypost`: the product around the generator. Today the command line (`build`, `check`);
+//! the HTTP server (accounts, progress, grading, certificates, admin) builds on it next and
+//! takes its grading catalog from `waypost_generator::build`.
+
+pub mod cli;
