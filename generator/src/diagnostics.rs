@@ -162,15 +162,15 @@ impl<'a> IntoIterator for &'a Diagnostics {
 }
 
 /// Source texts by the same path diagnostics use, so messages can quote the line.
-pub type Sources = HashMap<String, String>;
+pub type Sources<'a> = HashMap<&'a str, &'a str>;
 
 impl Diagnostics {
     /// Attaches the quoted source line to every diagnostic that points into a known file.
-    pub fn attach_sources(&mut self, sources: &Sources) {
+    pub fn attach_sources(&mut self, sources: &Sources<'_>) {
         for d in &mut self.0 {
             if d.line > 0 && d.source_line.is_none() {
                 d.source_line = sources
-                    .get(&d.file)
+                    .get(d.file.as_str())
                     .and_then(|t| t.lines().nth(d.line - 1))
                     .map(str::to_owned);
             }
@@ -291,7 +291,7 @@ mod tests {
             Diagnostic::error("c/lessons/01-a.md", Pos::new(2, 1), "unknown key `titel`")
                 .with_help("did you mean `title`?"),
         );
-        let sources = Sources::from([("c/lessons/01-a.md".to_owned(), "---\ntitel: A\n---\n".to_owned())]);
+        let sources = Sources::from([("c/lessons/01-a.md", "---\ntitel: A\n---\n")]);
         diags.attach_sources(&sources);
         let text = render_human(&diags, false);
         assert_eq!(

@@ -201,7 +201,10 @@ impl<'a> Scan<'a> {
 
     /// Takes up to and including `end`, or everything if `end` never comes.
     fn take_through(&mut self, end: &str) -> &'a str {
-        let len = self.rest().find(end).map_or(self.rest().len(), |i| i + end.len());
+        let len = self
+            .rest()
+            .find(end)
+            .map_or(self.rest().len(), |i| i + end.len());
         self.take(len)
     }
 
@@ -285,10 +288,19 @@ fn zone(code: &str, out: &mut Html) {
         if depth == 0 {
             record = Record::default();
             if s.starts_with("$") {
-                out.tok(Tok::Keyword, s.take_while(|c| !c.is_whitespace() && c != ';'));
+                out.tok(
+                    Tok::Keyword,
+                    s.take_while(|c| !c.is_whitespace() && c != ';'),
+                );
                 record.directive = true;
-            } else if s.peek().is_some_and(|c| !c.is_whitespace() && !";()\"".contains(c)) {
-                out.tok(Tok::Name, s.take_while(|c| !c.is_whitespace() && !";()\"".contains(c)));
+            } else if s
+                .peek()
+                .is_some_and(|c| !c.is_whitespace() && !";()\"".contains(c))
+            {
+                out.tok(
+                    Tok::Name,
+                    s.take_while(|c| !c.is_whitespace() && !";()\"".contains(c)),
+                );
             }
         }
         zone_fields(&mut s, out, &mut depth, &mut record);
@@ -375,7 +387,9 @@ fn zone_string(string: &str, txt: bool, out: &mut Html) {
 
 fn is_tag_name(tag: &str) -> bool {
     tag.starts_with(|c: char| c.is_ascii_alphabetic())
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,8 +472,9 @@ fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expec
                 out.tok(Tok::Punct, op);
             }
             _ => {
-                let word =
-                    s.take_while(|c| !c.is_whitespace() && !SHELL_OPERATORS.contains(c) && !"'\"$\\".contains(c));
+                let word = s.take_while(|c| {
+                    !c.is_whitespace() && !SHELL_OPERATORS.contains(c) && !"'\"$\\".contains(c)
+                });
                 expect_command = shell_word(word, expect_command, out);
             }
         }
@@ -470,9 +485,9 @@ fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expec
 fn shell_word(word: &str, expect_command: bool, out: &mut Html) -> bool {
     if expect_command {
         // `NAME=value` before a command sets its environment; the command comes next.
-        let assignment = word
-            .split_once('=')
-            .filter(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let assignment = word.split_once('=').filter(|(name, _)| {
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
         if let Some((name, value)) = assignment {
             out.tok(Tok::Variable, name);
             out.plain("=");
@@ -519,7 +534,14 @@ fn shell_quoted_rest(s: &mut Scan, out: &mut Html, quote: char, state: &mut Shel
             }
             Some('$') if s.peek2() != Some(quote) => {
                 let variable = take_variable(s);
-                out.tok(if variable.len() > 1 { Tok::Variable } else { Tok::Str }, variable);
+                out.tok(
+                    if variable.len() > 1 {
+                        Tok::Variable
+                    } else {
+                        Tok::Str
+                    },
+                    variable,
+                );
             }
             Some(_) if s.peek() != Some(quote) => out.tok(Tok::Str, s.take_char()),
             Some(_) => {
@@ -552,7 +574,10 @@ fn json(code: &str, out: &mut Html) {
             }
             '{' | '}' | '[' | ']' | ',' | ':' => out.tok(Tok::Punct, s.take_char()),
             '-' | '0'..='9' => {
-                out.tok(Tok::Number, s.take_while(|c| c.is_ascii_digit() || "+-.eE".contains(c)));
+                out.tok(
+                    Tok::Number,
+                    s.take_while(|c| c.is_ascii_digit() || "+-.eE".contains(c)),
+                );
             }
             c if c.is_alphabetic() => {
                 let word = s.take_while(char::is_alphanumeric);
@@ -610,7 +635,9 @@ fn yaml(code: &str, out: &mut Html) {
         // A block scalar belongs to the innermost key or sequence entry on its line.
         let mut parent = indent.len();
         let mut column = indent.len();
-        while (s.starts_with("-") || s.starts_with("?")) && s.rest()[1..].chars().next().is_none_or(|c| c == ' ') {
+        while (s.starts_with("-") || s.starts_with("?"))
+            && s.rest()[1..].chars().next().is_none_or(|c| c == ' ')
+        {
             parent = column;
             out.tok(Tok::Punct, s.take(1));
             let space = s.take_while(|c| c == ' ');
@@ -650,7 +677,8 @@ fn yaml_key_len(rest: &str) -> Option<usize> {
         rest[..colon].trim_end().len()
     };
     let after = rest[len..].trim_start_matches(' ');
-    (after.starts_with(':') && after[1..].chars().next().is_none_or(char::is_whitespace)).then_some(len)
+    (after.starts_with(':') && after[1..].chars().next().is_none_or(char::is_whitespace))
+        .then_some(len)
 }
 
 fn yaml_value(s: &mut Scan, out: &mut Html, block: &mut Option<usize>, parent: usize) {
@@ -696,7 +724,8 @@ fn take_yaml_scalar<'a>(s: &mut Scan<'a>, in_flow: bool) -> &'a str {
     let mut prev = ' ';
     for (i, c) in rest.char_indices() {
         let stop = c == '#' && prev.is_whitespace()
-            || in_flow && (",[]{}".contains(c) || c == ':' && rest[i + 1..].starts_with([' ', ',']));
+            || in_flow
+                && (",[]{}".contains(c) || c == ':' && rest[i + 1..].starts_with([' ', ',']));
         if stop && i > 0 {
             end = i;
             break;
@@ -721,8 +750,14 @@ fn yaml_scalar_class(scalar: &str) -> Option<Tok> {
         .strip_prefix("0x")
         .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
     let decimal = number.starts_with(|c: char| c.is_ascii_digit())
-        && number.chars().all(|c| c.is_ascii_digit() || "._eE+-".contains(c));
-    Some(if hex || decimal { Tok::Number } else { Tok::Str })
+        && number
+            .chars()
+            .all(|c| c.is_ascii_digit() || "._eE+-".contains(c));
+    Some(if hex || decimal {
+        Tok::Number
+    } else {
+        Tok::Str
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -737,7 +772,10 @@ fn xml(code: &str, out: &mut Html) {
             out.tok(Tok::Str, s.take_through("]]>"));
         } else if s.starts_with("<!") {
             out.tok(Tok::Keyword, s.take_through(">"));
-        } else if c == '<' && s.peek2().is_some_and(|n| n == '/' || n == '?' || is_name_char(n)) {
+        } else if c == '<'
+            && s.peek2()
+                .is_some_and(|n| n == '/' || n == '?' || is_name_char(n))
+        {
             xml_tag(&mut s, out);
         } else if c == '&' {
             let entity = s.rest()[1..].find(|c: char| !c.is_ascii_alphanumeric() && c != '#');
@@ -831,7 +869,9 @@ fn headers(code: &str, out: &mut Html) {
             header_value(&mut s, tag_list, out);
         } else if let Some(name_len) = header_name_len(line) {
             let name = s.take(name_len);
-            tag_list = TAG_LIST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
+            tag_list = TAG_LIST_HEADERS
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(name));
             seen_header = true;
             out.tok(Tok::Attr, name);
             out.tok(Tok::Punct, s.take(1));
@@ -855,7 +895,9 @@ fn start_line(line: &str, out: &mut Html) -> bool {
     let words: Vec<&str> = line.splitn(3, ' ').collect();
     let version = |w: &str| w.starts_with("HTTP/");
     match words.as_slice() {
-        [v, code, ..] if version(v) && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
+        [v, code, ..]
+            if version(v) && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             out.tok(Tok::Type, v);
             out.plain(" ");
             out.tok(Tok::Number, code);
@@ -907,8 +949,8 @@ mod tests {
     use super::highlight;
 
     const LANGUAGES: &[&str] = &[
-        "dns", "zone", "bind", "sh", "bash", "shell", "console", "json", "yaml", "yml", "xml", "html", "http", "email",
-        "headers", "text", "plain",
+        "dns", "zone", "bind", "sh", "bash", "shell", "console", "json", "yaml", "yml", "xml",
+        "html", "http", "email", "headers", "text", "plain",
     ];
 
     /// A readable rendering of the output: `⟦class text⟧` for spans, entities decoded.
@@ -952,8 +994,8 @@ mod tests {
                 let class = &after[..end];
                 assert!(
                     [
-                        "comment", "keyword", "string", "number", "type", "attr", "name", "punct", "prompt", "tag",
-                        "variable", "output"
+                        "comment", "keyword", "string", "number", "type", "attr", "name", "punct",
+                        "prompt", "tag", "variable", "output"
                     ]
                     .contains(&class),
                     "unknown class {class:?}"
@@ -1234,7 +1276,10 @@ Set-Cookie: id=a3fWa; Secure; HttpOnly; SameSite=Lax
         );
         assert_well_formed(code, &html);
         for line in html.lines() {
-            assert_eq!(line.matches("<span").count(), line.matches("</span>").count());
+            assert_eq!(
+                line.matches("<span").count(),
+                line.matches("</span>").count()
+            );
         }
     }
 
@@ -1253,7 +1298,11 @@ Set-Cookie: id=a3fWa; Secure; HttpOnly; SameSite=Lax
             "⟦name a⟧ ⟦type TXT⟧ ⟦string \"⟧⟦attr v⟧⟦string =spf1 -all⟧\n",
         );
         check("json", "{\"a\n", "⟦punct {⟧⟦string \"a⟧\n");
-        check("sh", "echo 'a\nb' c", "⟦keyword echo⟧ ⟦string 'a⟧\n⟦string b'⟧ c");
+        check(
+            "sh",
+            "echo 'a\nb' c",
+            "⟦keyword echo⟧ ⟦string 'a⟧\n⟦string b'⟧ c",
+        );
         check(
             "xml",
             "<a href=\"x",

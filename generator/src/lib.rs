@@ -201,7 +201,7 @@ fn load_and_validate(opts: &Options) -> (Vec<ParsedCourse>, Diagnostics) {
         let texts: Sources = sources
             .iter()
             .flat_map(|c| std::iter::once(&c.course_yaml).chain(&c.lessons))
-            .map(|f| (f.path.clone(), f.text.clone()))
+            .map(|f| (f.path.as_str(), f.text.as_str()))
             .collect();
         diags.attach_sources(&texts);
     }

@@ -81,22 +81,47 @@ fn title_weight(bits: u8) -> u8 {
 pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
     let mut tokenizer = Tokenizer::default();
     let mut postings = Postings::default();
+    // Every section of a lesson repeats the lesson and course titles: tokenise them once.
+    let (mut lesson, mut course) = (TitleTerms::default(), TitleTerms::default());
+    let text_bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    postings.entries.reserve(text_bytes / 8);
     for (doc, d) in (0u32..).zip(docs) {
-        for (field, text) in [
-            (Field::Lesson, &d.lesson),
-            (Field::Section, &d.section),
-            (Field::Course, &d.course),
-            (Field::Text, &d.text),
+        for (field, title, cache) in [
+            (Field::Lesson, &d.lesson, &mut lesson),
+            (Field::Course, &d.course, &mut course),
         ] {
-            tokenizer.terms(text, |term| postings.add(term, field));
+            if cache.title != *title {
+                cache.title.clone_from(title);
+                cache.ids.clear();
+                tokenizer.terms(title, |term| cache.ids.push(postings.ids.id(term)));
+            }
+            for &id in &cache.ids {
+                postings.add(id, field);
+            }
+        }
+        for (field, text) in [(Field::Section, &d.section), (Field::Text, &d.text)] {
+            tokenizer.terms(text, |term| {
+                let id = postings.ids.id(term);
+                postings.add(id, field);
+            });
         }
         postings.end_doc(doc);
     }
     let shards = postings.into_shards(docs.len());
     let mut files = Vec::with_capacity(shards.len() + 1);
     files.push(("search/index.json".to_owned(), index_json(docs, &shards)));
-    files.extend(shards.into_iter().map(|(key, json)| (shard_path(&key), json)));
+    files.extend(
+        shards
+            .into_iter()
+            .map(|(key, json)| (shard_path(&key), json)),
+    );
     files
+}
+
+#[derive(Default)]
+struct TitleTerms {
+    title: String,
+    ids: Vec<u32>,
 }
 
 /// The normal form of a term, on both sides of the search: Unicode NFD, nonspacing marks
@@ -144,16 +169,24 @@ impl Tokenizer {
     fn terms(&mut self, text: &str, mut emit: impl FnMut(&str)) {
         let mut rest = text;
         while !rest.is_empty() {
-            let Some(non_ascii) = rest.bytes().position(|b| !b.is_ascii()) else {
-                ascii_words(rest, |word, joined| self.ascii_word(word, joined, &mut emit));
+            let first_non_ascii = || rest.bytes().position(|b| !b.is_ascii());
+            // `is_ascii` checks a word at a time, much faster than the search when it fails.
+            let Some(non_ascii) = (!rest.is_ascii()).then(first_non_ascii).flatten() else {
+                ascii_words(rest, |word, joined| {
+                    self.ascii_word(word, joined, &mut emit)
+                });
                 return;
             };
-            let piece_start = rest[..non_ascii].rfind(|c: char| c.is_ascii_whitespace()).map_or(0, |i| i + 1);
+            let piece_start = rest[..non_ascii]
+                .rfind(|c: char| c.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
             let piece_end = rest[non_ascii..]
                 .find(|c: char| c.is_ascii_whitespace())
                 .map_or(rest.len(), |i| non_ascii + i);
             let ascii = &rest[..piece_start];
-            ascii_words(ascii, |word, joined| self.ascii_word(word, joined, &mut emit));
+            ascii_words(ascii, |word, joined| {
+                self.ascii_word(word, joined, &mut emit)
+            });
             for word in rest[piece_start..piece_end].unicode_words() {
                 self.word(word, &mut emit);
             }
@@ -162,16 +195,29 @@ impl Tokenizer {
     }
 
     fn ascii_word(&mut self, word: &str, joined: bool, emit: &mut impl FnMut(&str)) {
-        self.term.clear();
-        self.term.push_str(word);
-        self.term.make_ascii_lowercase();
-        emit_run(&self.term, joined, emit);
+        // Most words of running text are lower case already: no copy for those.
+        let term = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.term.clear();
+            self.term.push_str(word);
+            self.term.make_ascii_lowercase();
+            &self.term
+        } else {
+            word
+        };
+        if term.len() <= MAX_TERM_CHARS {
+            emit(term);
+        }
+        if joined {
+            emit_parts(term, emit);
+        }
     }
 
     fn word(&mut self, word: &str, emit: &mut impl FnMut(&str)) {
         self.term.clear();
         normalize_into(word, &mut self.term, &mut self.scratch);
-        emit_word(&self.term, emit);
+        // UAX #29 attaches a mark to a preceding space, and some marks (Arabic harakat) are
+        // alphabetic, so " \u{64B}" is a "word": once the mark is dropped, only space is left.
+        emit_word(self.term.trim(), emit);
     }
 }
 
@@ -215,39 +261,45 @@ const ASCII_CLASS: [Wb; 128] = {
 /// something other than letters and digits.
 fn ascii_words<'a>(text: &'a str, mut emit: impl FnMut(&'a str, bool)) {
     let bytes = text.as_bytes();
-    let class = |i: usize| bytes.get(i).map_or(Wb::Other, |&b| ASCII_CLASS[usize::from(b & 0x7f)]);
+    let class = |i: usize| {
+        bytes
+            .get(i)
+            .map_or(Wb::Other, |&b| ASCII_CLASS[usize::from(b & 0x7f)])
+    };
+    let alphanumeric = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let mut i = 0;
     while i < bytes.len() {
-        let first = class(i);
-        if !matches!(first, Wb::Letter | Wb::Digit | Wb::Underscore) {
+        if !(alphanumeric(i) || bytes[i] == b'_') {
             i += 1;
             continue;
         }
         let start = i;
-        let mut alphanumeric = first != Wb::Underscore;
-        let mut joined = !alphanumeric;
-        let mut prev = first;
-        i += 1;
+        let mut has_alphanumeric = false;
+        let mut joined = false;
         loop {
-            let c = class(i);
-            match c {
-                Wb::Letter | Wb::Digit => alphanumeric = true,
-                Wb::Underscore => joined = true,
-                Wb::MidLetter | Wb::MidNumLet | Wb::MidNum => {
-                    let next = class(i + 1);
+            // Runs of letters and digits are most of the text: keep that loop tight.
+            let run = i;
+            while alphanumeric(i) {
+                i += 1;
+            }
+            has_alphanumeric |= i > run;
+            let joins = match class(i) {
+                Wb::Underscore => true,
+                c @ (Wb::MidLetter | Wb::MidNumLet | Wb::MidNum) if i > start => {
+                    let (prev, next) = (class(i - 1), class(i + 1));
                     let letters = prev == Wb::Letter && next == Wb::Letter && c != Wb::MidNum;
                     let digits = prev == Wb::Digit && next == Wb::Digit && c != Wb::MidLetter;
-                    if !(letters || digits) {
-                        break;
-                    }
-                    joined = true;
+                    letters || digits
                 }
-                Wb::Other => break,
+                _ => false,
+            };
+            if !joins {
+                break;
             }
-            prev = c;
+            joined = true;
             i += 1;
         }
-        if alphanumeric {
+        if has_alphanumeric {
             emit(&text[start..i], joined);
         }
     }
@@ -275,26 +327,30 @@ fn emit_word(word: &str, emit: &mut impl FnMut(&str)) {
 }
 
 /// Emits a term and, when it is `joined` from parts by punctuation that UAX #29 keeps inside
-/// words (`l'authentification`, `_dmarc.example.com`, `mailto:dmarc`), each part of two or
-/// more characters too, so that a search for `authentification` or `dmarc` finds them.
+/// words, its parts (see [`emit_parts`]).
 fn emit_run(term: &str, joined: bool, emit: &mut impl FnMut(&str)) {
     if term.is_empty() {
         return;
     }
-    let short = if term.is_ascii() {
-        term.len() <= MAX_TERM_CHARS
-    } else {
-        term.chars().nth(MAX_TERM_CHARS).is_none()
-    };
-    if short {
+    if term.chars().nth(MAX_TERM_CHARS).is_none() {
         emit(term);
     }
-    if joined && term.contains(char::is_alphabetic) {
-        for part in term.split(|c: char| !c.is_alphanumeric()) {
-            let chars = part.chars().take(MAX_TERM_CHARS + 1).count();
-            if (2..=MAX_TERM_CHARS).contains(&chars) {
-                emit(part);
-            }
+    if joined {
+        emit_parts(term, emit);
+    }
+}
+
+/// The parts of two or more characters of a word such as `l'authentification`,
+/// `_dmarc.example.com` or `mailto:dmarc`, so that a search for `authentification` or
+/// `dmarc` finds them. Numbers (`192.0.2.1`, `1,000`) are not split.
+fn emit_parts(term: &str, emit: &mut impl FnMut(&str)) {
+    if !term.contains(char::is_alphabetic) {
+        return;
+    }
+    for part in term.split(|c: char| !c.is_alphanumeric()) {
+        let chars = part.chars().take(MAX_TERM_CHARS + 1).count();
+        if (2..=MAX_TERM_CHARS).contains(&chars) {
+            emit(part);
         }
     }
 }
@@ -317,7 +373,7 @@ fn is_cjk(c: char) -> bool {
 /// indexed by term id so that adding an occurrence is one hash lookup and two array writes.
 #[derive(Default)]
 struct Postings {
-    ids: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    ids: Vocabulary,
     /// (term id, document, weight) in document order. One flat list written sequentially
     /// and grouped by term once at the end: per-term lists cost a cache miss and a
     /// reallocation now and then for every posting, a third of the build.
@@ -330,18 +386,12 @@ struct Postings {
 }
 
 impl Postings {
-    fn add(&mut self, term: &str, field: Field) {
-        let id = match self.ids.get(term) {
-            Some(&id) => id,
-            None => {
-                let id = u32::try_from(self.fields.len()).expect("fewer than 2^32 distinct terms");
-                self.ids.insert(term.into(), id);
-                self.fields.push(0);
-                self.text.push(0);
-                id
-            }
-        };
+    fn add(&mut self, id: u32, field: Field) {
         let i = id as usize;
+        if i >= self.fields.len() {
+            self.fields.resize(i + 1, 0);
+            self.text.resize(i + 1, 0);
+        }
         if self.fields[i] == 0 && self.text[i] == 0 {
             self.touched.push(id);
         }
@@ -363,9 +413,9 @@ impl Postings {
 
     /// The shard files' JSON by shard key, terms in sorted order within each.
     fn into_shards(self, doc_count: usize) -> BTreeMap<String, Vec<u8>> {
-        let (starts, grouped) = group_by_term(&self.entries, self.fields.len());
+        let (starts, grouped) = group_by_term(&self.entries, self.ids.len() as usize);
         drop(self.entries);
-        let mut terms: Vec<(Box<str>, u32)> = self.ids.into_iter().collect();
+        let mut terms = self.ids.into_terms();
         terms.sort_unstable();
         let too_common = |df: usize| doc_count >= COMMON_TERM_MIN_DOCS && df * 2 > doc_count;
         let mut shards: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -414,6 +464,68 @@ fn group_by_term(entries: &[(u32, u32, u8)], term_count: usize) -> (Vec<usize>, 
     (starts, grouped)
 }
 
+type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// Term ids. Terms of up to 16 bytes, nearly all of them, are keyed by their bytes packed
+/// into one integer: hashing and comparing it never touches the heap, and the hash map
+/// lookup was the largest cost of the build. Terms never contain NUL (it is no word
+/// character), so zero padding is unambiguous.
+#[derive(Default)]
+struct Vocabulary {
+    short: FxHashMap<(u64, u64), u32>,
+    long: FxHashMap<Box<str>, u32>,
+}
+
+impl Vocabulary {
+    /// The id of `term`; a new term gets the next free id.
+    fn id(&mut self, term: &str) -> u32 {
+        let next = self.len();
+        match pack(term) {
+            Some(key) => *self.short.entry(key).or_insert(next),
+            None => match self.long.get(term) {
+                Some(&id) => id,
+                None => *self.long.entry(term.into()).or_insert(next),
+            },
+        }
+    }
+
+    fn len(&self) -> u32 {
+        u32::try_from(self.short.len() + self.long.len()).expect("fewer than 2^32 distinct terms")
+    }
+
+    fn into_terms(self) -> Vec<(String, u32)> {
+        let unpack = |(low, high): (u64, u64)| {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&low.to_le_bytes());
+            bytes[8..].copy_from_slice(&high.to_le_bytes());
+            let len = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            String::from_utf8_lossy(&bytes[..len]).into_owned()
+        };
+        let short = self.short.into_iter().map(|(key, id)| (unpack(key), id));
+        short
+            .chain(
+                self.long
+                    .into_iter()
+                    .map(|(term, id)| (term.into_string(), id)),
+            )
+            .collect()
+    }
+}
+
+fn pack(term: &str) -> Option<(u64, u64)> {
+    if term.len() > 16 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    // A byte loop: `copy_from_slice` of a variable length is a `memcpy` call.
+    for (to, from) in bytes.iter_mut().zip(term.bytes()) {
+        *to = from;
+    }
+    let (low, high) = bytes.split_at(8);
+    let word = |half: &[u8]| half.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b));
+    Some((word(low), word(high)))
+}
+
 /// The Fx hash of rustc: a multiply and a rotate per eight bytes. The default SipHash was
 /// a sixth of the index build; author-written text gives no reason to fear crafted
 /// collisions, and iteration order never reaches the output (terms are sorted).
@@ -444,6 +556,10 @@ impl Hasher for FxHasher {
 
     fn write_u8(&mut self, byte: u8) {
         self.add(u64::from(byte));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
     }
 
     fn finish(&self) -> u64 {
@@ -507,7 +623,11 @@ fn push_u32(out: &mut Vec<u8>, mut n: u32) {
             break;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    // Byte pushes: `extend_from_slice` of a few bytes is a `memcpy` call.
+    out.reserve(digits.len() - i);
+    for &digit in &digits[i..] {
+        out.push(digit);
+    }
 }
 
 #[derive(Serialize)]
@@ -620,12 +740,435 @@ const MN_RANGES: &[u32] = &[
     0x1E2AE, 0x1E2AE, 0x1E2EC, 0x1E2EF, 0x1E4EC, 0x1E4EF, 0x1E5EE, 0x1E5EF, 0x1E8D0, 0x1E8D6,
     0x1E944, 0x1E94A, 0xE0100, 0xE01EF,
 ];
-pub fn probe_tokenize(docs: &[SearchDoc]) -> (usize, usize) {
-    let mut t = Tokenizer::default();
-    let mut n = 0;
-    let mut bytes = 0;
-    for d in docs {
-        t.terms(&d.text, |term| { n += 1; bytes += term.len(); });
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::Value;
+    use unicode_segmentation::UnicodeSegmentation;
+
+    use super::*;
+
+    fn doc(lesson: &str, section: &str, course: &str, text: &str) -> SearchDoc {
+        SearchDoc {
+            url: format!("c/{}.html", lesson.to_lowercase().replace(' ', "-")),
+            lesson: lesson.to_owned(),
+            section: section.to_owned(),
+            course: course.to_owned(),
+            text: text.to_owned(),
+        }
     }
-    (n, bytes)
+
+    fn terms_of(text: &str) -> Vec<String> {
+        let mut terms = Vec::new();
+        Tokenizer::default().terms(text, |t| terms.push(t.to_owned()));
+        terms
+    }
+
+    /// Every term of every shard, with its postings, from the built files.
+    fn postings(files: &[(String, Vec<u8>)]) -> BTreeMap<String, Vec<(u32, u32)>> {
+        let mut all = BTreeMap::new();
+        for (_, json) in &files[1..] {
+            let shard: BTreeMap<String, Vec<(u32, u32)>> =
+                serde_json::from_slice(json).expect("a shard is a JSON object of postings");
+            all.extend(shard);
+        }
+        all
+    }
+
+    fn index(files: &[(String, Vec<u8>)]) -> Value {
+        assert_eq!(files[0].0, "search/index.json");
+        serde_json::from_slice(&files[0].1).expect("index.json is JSON")
+    }
+
+    #[test]
+    fn diacritics_fold_and_case_lowers() {
+        assert_eq!(normalize_term("Sécurité"), "securite");
+        assert_eq!(normalize_term("ÉCOLE"), "ecole");
+        assert_eq!(normalize_term("São"), "sao");
+        assert_eq!(normalize_term("Việt"), "viet");
+        assert_eq!(normalize_term("İstanbul"), "istanbul");
+        assert_eq!(normalize_term("straße"), "straße");
+        assert_eq!(normalize_term("DNSSEC"), "dnssec");
+        // Greek final sigma as JavaScript's toLowerCase writes it.
+        assert_eq!(normalize_term("ΟΔΟΣ"), "οδος");
+        // Devanagari: the nonspacing virama goes, the spacing vowel sign AA (Mc) stays.
+        assert_eq!(normalize_term("क्षमा"), "कषमा");
+        assert_eq!(normalize_term(""), "");
+    }
+
+    #[test]
+    fn nonspacing_marks_are_marks_and_spacing_marks_are_not_nonspacing() {
+        use unicode_normalization::char::is_combining_mark;
+        for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
+            if is_nonspacing_mark(c) {
+                assert!(
+                    is_combining_mark(c),
+                    "{c:?} is in the Mn table but is no mark"
+                );
+            }
+        }
+        for mn in [
+            '\u{300}',
+            '\u{36F}',
+            '\u{5BF}',
+            '\u{94D}',
+            '\u{3099}',
+            '\u{E0100}',
+            '\u{E01EF}',
+        ] {
+            assert!(is_nonspacing_mark(mn), "{mn:?}");
+        }
+        for not_mn in [
+            'a',
+            '\u{2FF}',
+            '\u{370}',
+            '\u{93E}',
+            '\u{903}',
+            '\u{20DD}',
+            '\u{E01F0}',
+        ] {
+            assert!(!is_nonspacing_mark(not_mn), "{not_mn:?}");
+        }
+    }
+
+    #[test]
+    fn words_follow_unicode_word_boundaries() {
+        assert_eq!(terms_of("SPF, DKIM & DMARC!"), ["spf", "dkim", "dmarc"]);
+        assert_eq!(terms_of("v=spf1 -all"), ["v", "spf1", "all"]);
+        assert_eq!(
+            terms_of("version 1.2,3 at 10:30"),
+            ["version", "1.2,3", "at", "10", "30"]
+        );
+        assert_eq!(
+            terms_of("La sécurité du réseau"),
+            ["la", "securite", "du", "reseau"]
+        );
+    }
+
+    #[test]
+    fn joined_words_also_give_their_parts() {
+        assert_eq!(
+            terms_of("l'authentification"),
+            ["l'authentification", "authentification"]
+        );
+        assert_eq!(
+            terms_of("_dmarc.example.com"),
+            ["_dmarc.example.com", "dmarc", "example", "com"]
+        );
+        assert_eq!(
+            terms_of("mailto:dmarc"),
+            ["mailto:dmarc", "mailto", "dmarc"]
+        );
+        // Numbers are not taken apart.
+        assert_eq!(terms_of("192.0.2.1 1,000"), ["192.0.2.1", "1,000"]);
+    }
+
+    #[test]
+    fn cjk_characters_are_one_term_each() {
+        assert_eq!(
+            terms_of("DNS服务器配置"),
+            ["dns", "服", "务", "器", "配", "置"]
+        );
+        assert_eq!(
+            terms_of("セキュリティ"),
+            ["セ", "キ", "ュ", "リ", "テ", "ィ"]
+        );
+        // Hangul separates words with spaces and stays whole (decomposed into jamo by NFD,
+        // as JavaScript's normalize("NFD") does too).
+        assert_eq!(
+            terms_of("보안 점검"),
+            [normalize_term("보안"), normalize_term("점검")]
+        );
+        assert_eq!(normalize_term("보안").chars().count(), 5);
+        assert_eq!(terms_of("Безопасность почты"), ["безопасность", "почты"]);
+    }
+
+    #[test]
+    fn terms_longer_than_forty_characters_are_skipped() {
+        let forty = "a".repeat(40);
+        assert_eq!(terms_of(&forty), [forty]);
+        assert!(terms_of(&"b".repeat(41)).is_empty());
+        assert!(terms_of(&"é".repeat(41)).is_empty());
+        assert_eq!(terms_of(&"é".repeat(40)), ["e".repeat(40)]);
+    }
+
+    /// xorshift64*: deterministic, so a failure reproduces exactly.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    /// The definition the fast paths must match: `unicode_words`, normalised, then split.
+    fn reference_terms(text: &str) -> Vec<String> {
+        let mut terms = Vec::new();
+        for word in text.unicode_words() {
+            emit_word(normalize_term(word).trim(), &mut |t: &str| {
+                terms.push(t.to_owned())
+            });
+        }
+        terms
+    }
+
+    #[test]
+    fn fast_paths_match_the_unicode_rules_on_random_text() {
+        const ASCII: &[&str] = &[
+            "a", "Z", "q", "0", "7", "_", ":", ".", "'", ",", ";", " ", "\t", "\n", "\r", "-", "!",
+            "\"", "@", "=", "/", "\u{b}", "\u{c}", "ab", "12",
+        ];
+        const MIXED: &[&str] = &[
+            "é", "\u{301}", "\u{ad}", "\u{200d}", "\u{200b}", "日", "本", "カ", "ー", "한", "ß",
+            "Σ", "😀", "\u{2019}", "\u{a0}", "\u{3000}", "١", "ا", "\u{64b}", "क", "\u{94d}",
+        ];
+        let mut rng = Rng(0x0123_4567_89AB_CDEF);
+        for round in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(rng.next() % 24) {
+                let pool = if round % 2 == 0 || !rng.next().is_multiple_of(4) {
+                    ASCII
+                } else {
+                    MIXED
+                };
+                text.push_str(rng.pick(pool));
+            }
+            assert_eq!(terms_of(&text), reference_terms(&text), "text {text:?}");
+        }
+    }
+
+    #[test]
+    fn weights_add_up_per_field_and_cap_the_text() {
+        let files = build_index(&[
+            doc(
+                "SPF basics",
+                "Qualifiers",
+                "Email",
+                "SPF spf spf spf spf spf spf",
+            ),
+            doc(
+                "DKIM",
+                "Keys",
+                "Email",
+                "a key and a selector, one spf mention",
+            ),
+            doc("DMARC", "", "Email authentication", "nothing else"),
+        ]);
+        let p = postings(&files);
+        assert_eq!(p["spf"], [(0, 10 + 5), (1, 1)]);
+        assert_eq!(p["qualifiers"], [(0, 5)]);
+        assert_eq!(p["email"], [(0, 2), (1, 2), (2, 2)]);
+        assert_eq!(p["key"], [(1, 1)]);
+        assert_eq!(p["keys"], [(1, 5)]);
+        assert_eq!(p["a"], [(1, 2)]);
+        // One term in every field: 10 + 5 + 2 + 1.
+        let files = build_index(&[doc("Phishing", "Phishing", "Phishing", "phishing")]);
+        assert_eq!(postings(&files)["phishing"], [(0, 18)]);
+    }
+
+    #[test]
+    fn shards_are_keyed_by_two_characters_with_hex_file_names() {
+        let files = build_index(&[doc("SPF", "", "Email", "a spf spoofing sécurité 服务")]);
+        let shards = index(&files)["shards"].clone();
+        let expected = serde_json::json!({
+            "a": "search/61.json",
+            "em": "search/656d.json",
+            "se": "search/7365.json",
+            "sp": "search/7370.json",
+            "服": "search/e69c8d.json",
+            "务": "search/e58aa1.json",
+        });
+        assert_eq!(shards, expected);
+        let paths: Vec<&str> = files[1..].iter().map(|(p, _)| p.as_str()).collect();
+        let mut listed: Vec<&str> = expected
+            .as_object()
+            .expect("object")
+            .values()
+            .filter_map(Value::as_str)
+            .collect();
+        listed.sort_unstable();
+        let mut sorted_paths = paths.clone();
+        sorted_paths.sort_unstable();
+        assert_eq!(sorted_paths, listed);
+        let sp: BTreeMap<String, Value> = serde_json::from_slice(
+            &files
+                .iter()
+                .find(|(p, _)| p == "search/7370.json")
+                .expect("sp shard")
+                .1,
+        )
+        .expect("JSON");
+        assert_eq!(sp.keys().collect::<Vec<_>>(), ["spf", "spoofing"]);
+    }
+
+    #[test]
+    fn terms_in_more_than_half_the_documents_are_dropped_from_200_documents_on() {
+        let docs = |n: usize| -> Vec<SearchDoc> {
+            (0..n)
+                .map(|i| {
+                    let mut text = format!("unique{i}");
+                    if i % 2 == 0 {
+                        text.push_str(" half");
+                    }
+                    if i <= n / 2 {
+                        text.push_str(" majority");
+                    }
+                    doc("L", "", "C", &text)
+                })
+                .collect()
+        };
+        let p = postings(&build_index(&docs(200)));
+        assert!(!p.contains_key("majority"), "in 101 of 200 documents");
+        assert!(
+            !p.contains_key("l") && !p.contains_key("c"),
+            "in every document"
+        );
+        assert_eq!(p["half"].len(), 100, "exactly half stays");
+        assert!(p.contains_key("unique7"));
+        let p = postings(&build_index(&docs(199)));
+        assert_eq!(
+            p["majority"].len(),
+            100,
+            "below 200 documents everything stays"
+        );
+        assert_eq!(p["l"].len(), 199);
+    }
+
+    #[test]
+    fn output_is_valid_json_sorted_and_deterministic() {
+        let mut rng = Rng(42);
+        const WORDS: &[&str] = &[
+            "dns",
+            "DNSSEC",
+            "zone",
+            "\"quoted\"",
+            "back\\slash",
+            "sécurité",
+            "服务器",
+            "ключ",
+            "résumé",
+            "spf",
+            "dkim",
+            "_dmarc.example.com",
+            "l'été",
+            "tab\there",
+            "😀",
+            "a",
+        ];
+        let docs: Vec<SearchDoc> = (0..300)
+            .map(|i| {
+                let mut words = |n: u64| {
+                    (0..n)
+                        .map(|_| rng.pick(WORDS))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                SearchDoc {
+                    url: format!("course/lesson-{}.html#s{i}", i / 6),
+                    lesson: words(3),
+                    section: words(2),
+                    course: words(2),
+                    text: words(40),
+                }
+            })
+            .collect();
+        let files = build_index(&docs);
+        assert_eq!(files, build_index(&docs), "same input, same bytes");
+        let index = index(&files);
+        assert_eq!(index["version"], 1);
+        let table = index["docs"].as_array().expect("docs array");
+        assert_eq!(table.len(), docs.len());
+        assert_eq!(
+            table[5],
+            serde_json::json!([docs[5].url, docs[5].lesson, docs[5].section, docs[5].course])
+        );
+        for (term, list) in postings(&files) {
+            assert!(
+                list.windows(2).all(|w| w[0].0 < w[1].0),
+                "{term}: sorted by document"
+            );
+            assert!(
+                list.iter()
+                    .all(|&(d, w)| (d as usize) < docs.len() && (1..=22).contains(&w))
+            );
+            assert_eq!(term, normalize_term(&term), "terms are stored normalised");
+        }
+    }
+
+    #[test]
+    fn empty_input_gives_an_empty_index() {
+        let files = build_index(&[]);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "search/index.json");
+        assert_eq!(
+            String::from_utf8_lossy(&files[0].1),
+            r#"{"version":1,"docs":[],"shards":{}}"#
+        );
+        let files = build_index(&[doc("", "", "", "")]);
+        assert_eq!(index(&files)["docs"].as_array().map(Vec::len), Some(1));
+        assert_eq!(files.len(), 1);
+    }
+
+    /// A figure, not a check: run with `cargo test --release -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "benchmark: 10,000 lessons of 6 sections of 150 words"]
+    fn large_site_figures() {
+        let mut rng = Rng(7);
+        let vocabulary: Vec<String> = (0..50_000)
+            .map(|i| {
+                const SYLLABLES: &[&str] = &[
+                    "ka", "ter", "mo", "ri", "sen", "do", "la", "pre", "ver", "tion",
+                ];
+                let mut n = i;
+                let mut word = String::new();
+                loop {
+                    word.push_str(SYLLABLES[n % SYLLABLES.len()]);
+                    n /= SYLLABLES.len();
+                    if n == 0 {
+                        break word;
+                    }
+                }
+            })
+            .collect();
+        // Word ranks roughly Zipf-distributed, as in natural text.
+        let word = |rng: &mut Rng| {
+            let r = (rng.next() % 1_000_000) as f64 / 1_000_000.0;
+            &vocabulary[((vocabulary.len() as f64).powf(r) as usize).saturating_sub(1)]
+        };
+        let sentence = |rng: &mut Rng, n: usize| {
+            (0..n)
+                .map(|_| word(rng).as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let docs: Vec<SearchDoc> = (0..60_000)
+            .map(|i| SearchDoc {
+                url: format!("course-{}/lesson-{}.html#section-{}", i / 300, i / 6, i % 6),
+                lesson: sentence(&mut rng, 5),
+                section: sentence(&mut rng, 4),
+                course: format!("Course {}", i / 300),
+                text: sentence(&mut rng, 150),
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let files = build_index(&docs);
+        let elapsed = start.elapsed();
+        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+        let largest = files[1..].iter().map(|(_, b)| b.len()).max().unwrap_or(0);
+        println!(
+            "{} docs: {elapsed:.2?}, {} files, {bytes} bytes (index.json {}, largest shard {largest})",
+            docs.len(),
+            files.len(),
+            files[0].1.len()
+        );
+    }
 }

@@ -112,9 +112,10 @@ impl LineIndex {
 
 /// Renders a lesson body. `body_offset` is where the body starts in the file `text`.
 pub fn render_body(text: &str, body_offset: usize, file: &str, ctx: &LinkContext<'_>) -> Body {
-    let lines = LineIndex::new(text);
     let body = &text[body_offset..];
     let mut r = BodyRenderer {
+        lines: LineIndex::new(text),
+        text,
         file,
         ctx,
         out: Body::default(),
@@ -132,8 +133,7 @@ pub fn render_body(text: &str, body_offset: usize, file: &str, ctx: &LinkContext
         raw_html: false,
     };
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
-        let pos = lines.pos(text, body_offset + range.start);
-        r.event(event, pos);
+        r.event(event, body_offset + range.start);
     }
     r.finish()
 }
@@ -142,6 +142,9 @@ pub fn render_body(text: &str, body_offset: usize, file: &str, ctx: &LinkContext
 type OpenHeading<'a> = (HeadingLevel, Option<String>, Vec<Event<'a>>, String, Pos);
 
 struct BodyRenderer<'a, 'c> {
+    /// Positions are computed only for events that may need one (most events never do).
+    lines: LineIndex,
+    text: &'a str,
     file: &'a str,
     ctx: &'a LinkContext<'c>,
     out: Body,
@@ -158,7 +161,11 @@ struct BodyRenderer<'a, 'c> {
 }
 
 impl<'a> BodyRenderer<'a, '_> {
-    fn event(&mut self, event: Event<'a>, pos: Pos) {
+    fn pos(&self, offset: usize) -> Pos {
+        self.lines.pos(self.text, offset)
+    }
+
+    fn event(&mut self, event: Event<'a>, offset: usize) {
         if self.code.is_some() {
             match event {
                 Event::Text(t) => {
@@ -176,7 +183,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 self.end_heading();
                 return;
             }
-            let event = self.rewrite(event, pos);
+            let event = self.rewrite(event, offset);
             if let Some((_, _, inner, text, _)) = &mut self.heading {
                 if let Event::Text(t) | Event::Code(t) = &event {
                     text.push_str(t);
@@ -187,6 +194,7 @@ impl<'a> BodyRenderer<'a, '_> {
         }
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
+                let pos = self.pos(offset);
                 self.heading = Some((level, id.map(|i| i.to_string()), Vec::new(), String::new(), pos));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
@@ -194,6 +202,7 @@ impl<'a> BodyRenderer<'a, '_> {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
                     CodeBlockKind::Indented => String::new(),
                 };
+                let pos = self.pos(offset);
                 self.code = Some((lang, String::new(), pos));
             }
             Event::Start(Tag::BlockQuote(kind)) => {
@@ -251,14 +260,14 @@ impl<'a> BodyRenderer<'a, '_> {
                 self.events.push(event);
             }
             other => {
-                let other = self.rewrite(other, pos);
+                let other = self.rewrite(other, offset);
                 self.events.push(other);
             }
         }
     }
 
     /// Link and image destinations: rewrite `.md` paths, check targets and schemes.
-    fn rewrite(&mut self, event: Event<'a>, pos: Pos) -> Event<'a> {
+    fn rewrite(&mut self, event: Event<'a>, offset: usize) -> Event<'a> {
         if matches!(event, Event::Html(_) | Event::InlineHtml(_)) {
             self.raw_html = true;
         }
@@ -269,7 +278,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 title,
                 id,
             }) => {
-                let dest_url = self.resolve(&dest_url, pos, false).into();
+                let dest_url = self.resolve(&dest_url, self.pos(offset), false).into();
                 Event::Start(Tag::Link {
                     link_type,
                     dest_url,
@@ -283,6 +292,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 title,
                 id,
             }) => {
+                let pos = self.pos(offset);
                 self.image_alt = Some((false, pos));
                 let dest_url = self.resolve(&dest_url, pos, true).into();
                 Event::Start(Tag::Image {

@@ -50,6 +50,7 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
         generator: format!("Waypost {}", env!("CARGO_PKG_VERSION")),
     };
     let mut errors = Vec::new();
+    let search_files;
     {
         let mut put = |path: String, result: Result<String, Diagnostic>| match result {
             Ok(html) => {
@@ -104,19 +105,32 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
                     },
                 ),
             );
-            let ordered = ordered_lessons(c);
-            let rendered: Vec<(String, Result<String, Diagnostic>)> = ordered
-                .par_iter()
-                .enumerate()
-                .map(|(i, (module, lesson))| {
-                    let path = format!("{}/{}.html", course.id, lesson.lesson.id);
-                    let ctx = lesson_ctx(c, &ordered, i, *module, lesson, mode, &env, &page);
-                    (path, ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)))
-                })
-                .collect();
-            for (path, result) in rendered {
-                put(path, result);
-            }
+        }
+        // Lesson pages are most of the work: one parallel pass over every lesson of every
+        // course, while the search index (sequential, a fraction of the work) is built alongside.
+        let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(ordered_lessons).collect();
+        let jobs: Vec<(usize, usize)> = ordered
+            .iter()
+            .enumerate()
+            .flat_map(|(c, lessons)| (0..lessons.len()).map(move |i| (c, i)))
+            .collect();
+        let (rendered, index) = rayon::join(
+            || {
+                jobs.par_iter()
+                    .map(|&(ci, i)| {
+                        let (c, lessons) = (&courses[ci], &ordered[ci]);
+                        let (module, lesson) = lessons[i];
+                        let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
+                        let ctx = lesson_ctx(c, lessons, i, module, lesson, mode, &env, &page);
+                        (path, ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)))
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || build_index(&search_docs(courses)),
+        );
+        search_files = index;
+        for (path, result) in rendered {
+            put(path, result);
         }
     }
     for c in courses {
@@ -128,7 +142,7 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
         return Err(errors);
     }
     files.insert("courses.json".into(), catalog::public_catalog(courses));
-    files.extend(build_index(&search_docs(courses)));
+    files.extend(search_files);
     Ok(files)
 }
 
