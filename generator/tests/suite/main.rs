@@ -2,6 +2,7 @@
 //! determinism, and never-panic properties.
 
 mod answers;
+mod courses;
 mod fixtures;
 mod properties;
 mod support;
