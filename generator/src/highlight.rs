@@ -7,12 +7,12 @@
 //! Why our own rather than syntect or a client-side highlighter: the courses need DNS zone
 //! files, shell sessions, JSON, YAML, XML, and HTTP/email headers, and nothing more. syntect
 //! adds megabytes of syntax dumps and a regex engine, costs measurable time per code block
-//! on a 10,000-lesson build whose whole budget is three seconds, and has no DNS zone grammar,
-//! the one courses use most. A client-side highlighter costs page weight and CPU on the slow
-//! phones many learners use, and shows unhighlighted code without JavaScript.
+//! on a 10,000-lesson build whose whole budget is three seconds, and has no DNS zone grammar
+//! at all. A client-side highlighter costs page weight and CPU on the slow phones many
+//! learners use, and shows unhighlighted code without JavaScript.
 //!
 //! Each language is a small hand-written lexer that only ever moves forward, so the work is
-//! linear in the input and no input can make it panic. All text goes through [`Html`], which
+//! linear in the input and no input can make it panic. All text goes through `Html`, which
 //! escapes `& < > " '`, keeps spans flat (never nested), merges neighbouring tokens of one
 //! class, and closes the open span before every line break: the output can be split into
 //! lines and each line is well-formed on its own.
@@ -69,7 +69,8 @@ pub fn highlight(lang: &str, code: &str) -> Option<String> {
         "text" | "plain" => |code, out| out.push(None, code),
         _ => return None,
     };
-    let mut out = Html::with_capacity(code.len() + code.len() / 2);
+    // Spans typically double or triple the size of the code.
+    let mut out = Html::with_capacity(code.len() * 3);
     lex(code, &mut out);
     Some(out.finish())
 }
@@ -89,21 +90,32 @@ impl Html {
         }
     }
 
+    /// One pass over the bytes: plain runs are copied whole, the five special characters
+    /// become entities, and line breaks are written outside any span.
     fn push(&mut self, tok: Option<Tok>, text: &str) {
-        let mut rest = text;
-        while !rest.is_empty() {
-            let cut = rest.find(['\r', '\n']).unwrap_or(rest.len());
-            if cut > 0 {
+        let mut run = 0;
+        for (i, &b) in text.as_bytes().iter().enumerate() {
+            let replacement = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                b'\'' => "&#39;",
+                b'\n' => "\n",
+                b'\r' => "\r",
+                _ => continue,
+            };
+            if i > run {
                 self.set_class(tok);
-                escape_into(&mut self.buf, &rest[..cut]);
+                self.buf.push_str(&text[run..i]);
             }
-            if cut == rest.len() {
-                break;
-            }
-            // Line breaks stay outside spans so that the output splits cleanly by lines.
-            self.set_class(None);
-            self.buf.push_str(&rest[cut..=cut]);
-            rest = &rest[cut + 1..];
+            self.set_class(if b == b'\n' || b == b'\r' { None } else { tok });
+            self.buf.push_str(replacement);
+            run = i + 1;
+        }
+        if run < text.len() {
+            self.set_class(tok);
+            self.buf.push_str(&text[run..]);
         }
     }
 
@@ -134,24 +146,6 @@ impl Html {
         self.set_class(None);
         self.buf
     }
-}
-
-fn escape_into(buf: &mut String, text: &str) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let entity = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        buf.push_str(&text[start..i]);
-        buf.push_str(entity);
-        start = i + 1;
-    }
-    buf.push_str(&text[start..]);
 }
 
 /// A forward-only cursor over one line (or the whole input for free-form languages).
@@ -201,10 +195,7 @@ impl<'a> Scan<'a> {
 
     /// Takes up to and including `end`, or everything if `end` never comes.
     fn take_through(&mut self, end: &str) -> &'a str {
-        let len = self
-            .rest()
-            .find(end)
-            .map_or(self.rest().len(), |i| i + end.len());
+        let len = self.rest().find(end).map_or(self.rest().len(), |i| i + end.len());
         self.take(len)
     }
 
@@ -246,29 +237,10 @@ fn take_quoted<'a>(s: &mut Scan<'a>, escapes: bool) -> &'a str {
 // ---------------------------------------------------------------------------------------
 // DNS zone files (RFC 1035 master file format, as BIND and the textbooks write it)
 
+#[rustfmt::skip]
 const RECORD_TYPES: &[&str] = &[
-    "A",
-    "AAAA",
-    "MX",
-    "TXT",
-    "CNAME",
-    "NS",
-    "SOA",
-    "PTR",
-    "SRV",
-    "CAA",
-    "DS",
-    "DNSKEY",
-    "RRSIG",
-    "NSEC",
-    "NSEC3",
-    "NSEC3PARAM",
-    "CDS",
-    "CDNSKEY",
-    "TLSA",
-    "SVCB",
-    "HTTPS",
-    "SPF",
+    "A", "AAAA", "MX", "TXT", "CNAME", "NS", "SOA", "PTR", "SRV", "CAA", "DS", "DNSKEY", "RRSIG",
+    "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY", "TLSA", "SVCB", "HTTPS", "SPF",
 ];
 const CLASSES: &[&str] = &["IN", "CH", "HS", "CS"];
 
@@ -288,19 +260,10 @@ fn zone(code: &str, out: &mut Html) {
         if depth == 0 {
             record = Record::default();
             if s.starts_with("$") {
-                out.tok(
-                    Tok::Keyword,
-                    s.take_while(|c| !c.is_whitespace() && c != ';'),
-                );
+                out.tok(Tok::Keyword, s.take_while(|c| !c.is_whitespace() && c != ';'));
                 record.directive = true;
-            } else if s
-                .peek()
-                .is_some_and(|c| !c.is_whitespace() && !";()\"".contains(c))
-            {
-                out.tok(
-                    Tok::Name,
-                    s.take_while(|c| !c.is_whitespace() && !";()\"".contains(c)),
-                );
+            } else if s.peek().is_some_and(is_zone_word_char) {
+                out.tok(Tok::Name, s.take_while(is_zone_word_char));
             }
         }
         zone_fields(&mut s, out, &mut depth, &mut record);
@@ -323,11 +286,16 @@ fn zone_fields(s: &mut Scan, out: &mut Html, depth: &mut usize, record: &mut Rec
             }
             c if c.is_whitespace() => out.plain(s.take_while(char::is_whitespace)),
             _ => {
-                let word = s.take_while(|c| !c.is_whitespace() && !";()\"".contains(c));
+                let word = s.take_while(is_zone_word_char);
                 out.push(zone_word_class(word, record), word);
             }
         }
     }
+}
+
+/// Fields are separated by blanks; comments, strings and parentheses also end a word.
+fn is_zone_word_char(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, ';' | '(' | ')' | '"')
 }
 
 fn zone_word_class(word: &str, record: &mut Record) -> Option<Tok> {
@@ -359,7 +327,7 @@ fn is_zone_number(word: &str) -> bool {
         && !word.ends_with('.')
         && word
             .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || "smhdwSMHDW".contains(c))
+            .all(|c| c.is_ascii_digit() || c == '.' || matches!(c.to_ascii_lowercase(), 's' | 'm' | 'h' | 'd' | 'w'))
 }
 
 /// A zone string; in TXT records the `tag=value` pairs of SPF, DKIM and DMARC get their
@@ -389,7 +357,7 @@ fn is_tag_name(tag: &str) -> bool {
     tag.starts_with(|c: char| c.is_ascii_alphabetic())
         && tag
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -432,7 +400,9 @@ fn shell(code: &str, console: bool, out: &mut Html) {
     }
 }
 
-const SHELL_OPERATORS: &str = "|&;()<>`";
+fn is_shell_operator(c: char) -> bool {
+    matches!(c, '|' | '&' | ';' | '(' | ')' | '<' | '>' | '`')
+}
 
 fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expect_command: bool) {
     if let Some(quote) = state.quote.take() {
@@ -464,8 +434,8 @@ fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expec
                 let len = 1 + s.rest()[1..].chars().next().map_or(0, char::len_utf8);
                 out.plain(s.take(len));
             }
-            c if SHELL_OPERATORS.contains(c) => {
-                let op = s.take_while(|c| SHELL_OPERATORS.contains(c));
+            c if is_shell_operator(c) => {
+                let op = s.take_while(is_shell_operator);
                 // `>&2` and `&>` redirect; `|`, `&&`, `;`, `(` start a new command.
                 let redirect = op.contains(['<', '>']);
                 expect_command = !redirect && op.contains(['|', '&', ';', '(', '`']);
@@ -473,7 +443,7 @@ fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expec
             }
             _ => {
                 let word = s.take_while(|c| {
-                    !c.is_whitespace() && !SHELL_OPERATORS.contains(c) && !"'\"$\\".contains(c)
+                    !c.is_whitespace() && !is_shell_operator(c) && !matches!(c, '\'' | '"' | '$' | '\\')
                 });
                 expect_command = shell_word(word, expect_command, out);
             }
@@ -485,9 +455,9 @@ fn shell_command(s: &mut Scan, out: &mut Html, state: &mut ShellState, mut expec
 fn shell_word(word: &str, expect_command: bool, out: &mut Html) -> bool {
     if expect_command {
         // `NAME=value` before a command sets its environment; the command comes next.
-        let assignment = word.split_once('=').filter(|(name, _)| {
-            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
+        let assignment = word
+            .split_once('=')
+            .filter(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         if let Some((name, value)) = assignment {
             out.tok(Tok::Variable, name);
             out.plain("=");
@@ -508,7 +478,7 @@ fn take_variable<'a>(s: &mut Scan<'a>) -> &'a str {
     let body = &rest[1..];
     let len = if body.starts_with('{') {
         body.find('}').map_or(body.len(), |i| i + 1)
-    } else if body.starts_with(|c: char| c.is_ascii_digit() || "?#@*!$-".contains(c)) {
+    } else if body.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '?' | '#' | '@' | '*' | '!' | '$' | '-')) {
         1
     } else {
         body.find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
@@ -528,25 +498,19 @@ fn shell_quoted_rest(s: &mut Scan, out: &mut Html, quote: char, state: &mut Shel
                 state.quote = Some(quote);
                 return;
             }
+            Some(c) if c == quote => {
+                out.tok(Tok::Str, s.take_char());
+                return;
+            }
             Some('\\') => {
                 let escape = s.take(1 + s.rest()[1..].chars().next().map_or(0, char::len_utf8));
                 out.tok(Tok::Str, escape);
             }
-            Some('$') if s.peek2() != Some(quote) => {
-                let variable = take_variable(s);
-                out.tok(
-                    if variable.len() > 1 {
-                        Tok::Variable
-                    } else {
-                        Tok::Str
-                    },
-                    variable,
-                );
-            }
-            Some(_) if s.peek() != Some(quote) => out.tok(Tok::Str, s.take_char()),
             Some(_) => {
-                out.tok(Tok::Str, s.take_char());
-                return;
+                // `$` in double quotes: a variable, or a plain `$` when no name follows.
+                let variable = take_variable(s);
+                let tok = if variable.len() > 1 { Tok::Variable } else { Tok::Str };
+                out.tok(tok, variable);
             }
         }
     }
@@ -576,7 +540,7 @@ fn json(code: &str, out: &mut Html) {
             '-' | '0'..='9' => {
                 out.tok(
                     Tok::Number,
-                    s.take_while(|c| c.is_ascii_digit() || "+-.eE".contains(c)),
+                    s.take_while(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E')),
                 );
             }
             c if c.is_alphabetic() => {
@@ -635,9 +599,7 @@ fn yaml(code: &str, out: &mut Html) {
         // A block scalar belongs to the innermost key or sequence entry on its line.
         let mut parent = indent.len();
         let mut column = indent.len();
-        while (s.starts_with("-") || s.starts_with("?"))
-            && s.rest()[1..].chars().next().is_none_or(|c| c == ' ')
-        {
+        while (s.starts_with("-") || s.starts_with("?")) && s.rest()[1..].chars().next().is_none_or(|c| c == ' ') {
             parent = column;
             out.tok(Tok::Punct, s.take(1));
             let space = s.take_while(|c| c == ' ');
@@ -662,7 +624,12 @@ fn yaml_key_len(rest: &str) -> Option<usize> {
         let mut s = Scan::new(rest);
         take_quoted(&mut s, rest.starts_with('"')).len()
     } else {
-        if rest.starts_with(|c: char| "[]{}#&*!|>%@`,".contains(c) || c.is_whitespace()) {
+        if rest.starts_with(|c: char| {
+            matches!(
+                c,
+                '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '%' | '@' | '`' | ','
+            ) || c.is_whitespace()
+        }) {
             return None;
         }
         let bytes = rest.as_bytes();
@@ -677,8 +644,7 @@ fn yaml_key_len(rest: &str) -> Option<usize> {
         rest[..colon].trim_end().len()
     };
     let after = rest[len..].trim_start_matches(' ');
-    (after.starts_with(':') && after[1..].chars().next().is_none_or(char::is_whitespace))
-        .then_some(len)
+    (after.starts_with(':') && after[1..].chars().next().is_none_or(char::is_whitespace)).then_some(len)
 }
 
 fn yaml_value(s: &mut Scan, out: &mut Html, block: &mut Option<usize>, parent: usize) {
@@ -700,11 +666,14 @@ fn yaml_value(s: &mut Scan, out: &mut Html, block: &mut Option<usize>, parent: u
             ',' | ':' if flow > 0 => out.tok(Tok::Punct, s.take_char()),
             '&' | '*' => out.tok(
                 Tok::Variable,
-                s.take_while(|c| !c.is_whitespace() && !",[]{}".contains(c)),
+                s.take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}')),
             ),
             '!' => out.tok(Tok::Type, s.take_while(|c| !c.is_whitespace())),
             '|' | '>' if at_start => {
-                out.tok(Tok::Punct, s.take_while(|c| "|>+-0123456789".contains(c)));
+                out.tok(
+                    Tok::Punct,
+                    s.take_while(|c| matches!(c, '|' | '>' | '+' | '-' | '0'..='9')),
+                );
                 *block = Some(parent);
             }
             _ => {
@@ -725,7 +694,7 @@ fn take_yaml_scalar<'a>(s: &mut Scan<'a>, in_flow: bool) -> &'a str {
     for (i, c) in rest.char_indices() {
         let stop = c == '#' && prev.is_whitespace()
             || in_flow
-                && (",[]{}".contains(c) || c == ':' && rest[i + 1..].starts_with([' ', ',']));
+                && (matches!(c, ',' | '[' | ']' | '{' | '}') || c == ':' && rest[i + 1..].starts_with([' ', ',']));
         if stop && i > 0 {
             end = i;
             break;
@@ -752,12 +721,8 @@ fn yaml_scalar_class(scalar: &str) -> Option<Tok> {
     let decimal = number.starts_with(|c: char| c.is_ascii_digit())
         && number
             .chars()
-            .all(|c| c.is_ascii_digit() || "._eE+-".contains(c));
-    Some(if hex || decimal {
-        Tok::Number
-    } else {
-        Tok::Str
-    })
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E' | '+' | '-'));
+    Some(if hex || decimal { Tok::Number } else { Tok::Str })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -772,10 +737,7 @@ fn xml(code: &str, out: &mut Html) {
             out.tok(Tok::Str, s.take_through("]]>"));
         } else if s.starts_with("<!") {
             out.tok(Tok::Keyword, s.take_through(">"));
-        } else if c == '<'
-            && s.peek2()
-                .is_some_and(|n| n == '/' || n == '?' || is_name_char(n))
-        {
+        } else if c == '<' && s.peek2().is_some_and(|n| n == '/' || n == '?' || is_name_char(n)) {
             xml_tag(&mut s, out);
         } else if c == '&' {
             let entity = s.rest()[1..].find(|c: char| !c.is_ascii_alphanumeric() && c != '#');
@@ -794,7 +756,7 @@ fn xml(code: &str, out: &mut Html) {
 }
 
 fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || "_:.-".contains(c)
+    c.is_alphanumeric() || matches!(c, '_' | ':' | '.' | '-')
 }
 
 /// A start, end or processing-instruction tag; it may span lines and ends at `>` or at the
@@ -869,9 +831,7 @@ fn headers(code: &str, out: &mut Html) {
             header_value(&mut s, tag_list, out);
         } else if let Some(name_len) = header_name_len(line) {
             let name = s.take(name_len);
-            tag_list = TAG_LIST_HEADERS
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(name));
+            tag_list = TAG_LIST_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name));
             seen_header = true;
             out.tok(Tok::Attr, name);
             out.tok(Tok::Punct, s.take(1));
@@ -895,9 +855,7 @@ fn start_line(line: &str, out: &mut Html) -> bool {
     let words: Vec<&str> = line.splitn(3, ' ').collect();
     let version = |w: &str| w.starts_with("HTTP/");
     match words.as_slice() {
-        [v, code, ..]
-            if version(v) && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        [v, code, ..] if version(v) && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
             out.tok(Tok::Type, v);
             out.plain(" ");
             out.tok(Tok::Number, code);
@@ -930,7 +888,7 @@ fn header_value(s: &mut Scan, tag_list: bool, out: &mut Html) {
             '"' => out.tok(Tok::Str, take_quoted(s, true)),
             c if c.is_whitespace() => out.plain(s.take_while(char::is_whitespace)),
             _ => {
-                let item = s.take_while(|c| !c.is_whitespace() && !";(\"".contains(c));
+                let item = s.take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '(' | '"'));
                 match item.split_once('=') {
                     Some((tag, value)) if is_tag_name(tag) => {
                         out.tok(Tok::Attr, tag);
@@ -949,8 +907,8 @@ mod tests {
     use super::highlight;
 
     const LANGUAGES: &[&str] = &[
-        "dns", "zone", "bind", "sh", "bash", "shell", "console", "json", "yaml", "yml", "xml",
-        "html", "http", "email", "headers", "text", "plain",
+        "dns", "zone", "bind", "sh", "bash", "shell", "console", "json", "yaml", "yml", "xml", "html", "http", "email",
+        "headers", "text", "plain",
     ];
 
     /// A readable rendering of the output: `⟦class text⟧` for spans, entities decoded.
@@ -994,8 +952,8 @@ mod tests {
                 let class = &after[..end];
                 assert!(
                     [
-                        "comment", "keyword", "string", "number", "type", "attr", "name", "punct",
-                        "prompt", "tag", "variable", "output"
+                        "comment", "keyword", "string", "number", "type", "attr", "name", "punct", "prompt", "tag",
+                        "variable", "output"
                     ]
                     .contains(&class),
                     "unknown class {class:?}"
@@ -1276,10 +1234,7 @@ Set-Cookie: id=a3fWa; Secure; HttpOnly; SameSite=Lax
         );
         assert_well_formed(code, &html);
         for line in html.lines() {
-            assert_eq!(
-                line.matches("<span").count(),
-                line.matches("</span>").count()
-            );
+            assert_eq!(line.matches("<span").count(), line.matches("</span>").count());
         }
     }
 
@@ -1298,11 +1253,7 @@ Set-Cookie: id=a3fWa; Secure; HttpOnly; SameSite=Lax
             "⟦name a⟧ ⟦type TXT⟧ ⟦string \"⟧⟦attr v⟧⟦string =spf1 -all⟧\n",
         );
         check("json", "{\"a\n", "⟦punct {⟧⟦string \"a⟧\n");
-        check(
-            "sh",
-            "echo 'a\nb' c",
-            "⟦keyword echo⟧ ⟦string 'a⟧\n⟦string b'⟧ c",
-        );
+        check("sh", "echo 'a\nb' c", "⟦keyword echo⟧ ⟦string 'a⟧\n⟦string b'⟧ c");
         check(
             "xml",
             "<a href=\"x",

@@ -20,6 +20,7 @@
 
 pub mod diagnostics;
 pub mod highlight;
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod output;

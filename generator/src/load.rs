@@ -14,14 +14,14 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Pos};
 use crate::theme::Theme;
 
 /// A text file with the path diagnostics will show for it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceFile {
     pub path: String,
     pub text: String,
 }
 
 /// A file under a course's `assets/`, copied to the site as it is.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Asset {
     /// Path relative to the course folder, with `/` separators: `assets/diagram.svg`.
     pub rel: String,
@@ -43,59 +43,7 @@ pub struct SourceCourse {
 
 /// Reads every course under `root`. Problems that stop a file being read are diagnostics.
 pub fn load(root: &Path) -> (Vec<SourceCourse>, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let display_root = display_path(root);
-    if !root.is_dir() {
-        diags.push(
-            Diagnostic::error(&display_root, Pos::FILE, "courses folder not found")
-                .with_help("pass a folder of courses, or one course folder holding course.yaml"),
-        );
-        return (Vec::new(), diags);
-    }
-    let course_dirs: Vec<(PathBuf, String)> = if root.join("course.yaml").is_file() {
-        vec![(root.to_path_buf(), display_root.clone())]
-    } else {
-        let mut dirs = Vec::new();
-        match fs::read_dir(root) {
-            Ok(entries) => {
-                for entry in entries.flatten() {
-                    let path = entry.path();
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if !path.is_dir() || name.starts_with('.') {
-                        continue;
-                    }
-                    let display = format!("{display_root}/{name}");
-                    if path.join("course.yaml").is_file() {
-                        dirs.push((path, display));
-                    } else if path.join("lessons").is_dir() {
-                        diags.push(
-                            Diagnostic::error(
-                                format!("{display}/course.yaml"),
-                                Pos::FILE,
-                                "course folder has lessons/ but no course.yaml",
-                            )
-                            .with_help(
-                                "create course.yaml (see courses/README.md), or run `waypost new` to scaffold one",
-                            ),
-                        );
-                    }
-                }
-            }
-            Err(e) => diags.push(Diagnostic::error(
-                &display_root,
-                Pos::FILE,
-                format!("cannot read folder: {e}"),
-            )),
-        }
-        dirs.sort();
-        dirs
-    };
-    if course_dirs.is_empty() && !diags.has_errors() {
-        diags.push(
-            Diagnostic::error(&display_root, Pos::FILE, "no course found")
-                .with_help("a course is a folder holding course.yaml; `waypost new <dir>` creates one"),
-        );
-    }
+    let (course_dirs, mut diags) = find_courses(root);
     let loaded: Vec<(Option<SourceCourse>, Diagnostics)> = course_dirs
         .par_iter()
         .map(|(dir, display)| load_course(dir, display))
@@ -108,7 +56,63 @@ pub fn load(root: &Path) -> (Vec<SourceCourse>, Diagnostics) {
     (courses, diags)
 }
 
-fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics) {
+/// The course folders under `root`, sorted, each with the path diagnostics show for it:
+/// `root` itself when it holds `course.yaml`, otherwise its sub-folders that do.
+pub fn find_courses(root: &Path) -> (Vec<(PathBuf, String)>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let display_root = display_path(root);
+    if !root.is_dir() {
+        diags.push(
+            Diagnostic::error(&display_root, Pos::FILE, "courses folder not found")
+                .with_help("pass a folder of courses, or one course folder holding course.yaml"),
+        );
+        return (Vec::new(), diags);
+    }
+    if root.join("course.yaml").is_file() {
+        return (vec![(root.to_path_buf(), display_root)], diags);
+    }
+    let mut dirs = Vec::new();
+    match fs::read_dir(root) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !path.is_dir() || name.starts_with('.') {
+                    continue;
+                }
+                let display = format!("{display_root}/{name}");
+                if path.join("course.yaml").is_file() {
+                    dirs.push((path, display));
+                } else if path.join("lessons").is_dir() {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("{display}/course.yaml"),
+                            Pos::FILE,
+                            "course folder has lessons/ but no course.yaml",
+                        )
+                        .with_help("create course.yaml (see courses/README.md), or run `waypost new` to scaffold one"),
+                    );
+                }
+            }
+        }
+        Err(e) => diags.push(Diagnostic::error(
+            &display_root,
+            Pos::FILE,
+            format!("cannot read folder: {e}"),
+        )),
+    }
+    dirs.sort();
+    if dirs.is_empty() && !diags.has_errors() {
+        diags.push(
+            Diagnostic::error(&display_root, Pos::FILE, "no course found")
+                .with_help("a course is a folder holding course.yaml; `waypost new <dir>` creates one"),
+        );
+    }
+    (dirs, diags)
+}
+
+/// Reads one course folder: `course.yaml`, its lessons and its assets.
+pub fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let course_yaml = match read_text(&dir.join("course.yaml"), format!("{display}/course.yaml")) {
         Ok(file) => file,
@@ -117,6 +121,38 @@ fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics)
             return (None, diags);
         }
     };
+    let (lesson_paths, listing) = list_lessons(dir, display);
+    diags.extend(listing);
+    let mut lessons = Vec::with_capacity(lesson_paths.len());
+    let read: Vec<_> = lesson_paths
+        .into_par_iter()
+        .map(|(path, shown)| read_text(&path, shown))
+        .collect();
+    for result in read {
+        match result {
+            Ok(file) => lessons.push(file),
+            Err(d) => diags.push(d),
+        }
+    }
+    let (assets, asset_diags) = load_assets(dir, display);
+    diags.extend(asset_diags);
+    let dir_name = dir
+        .file_name()
+        .map_or_else(|| "course".to_owned(), |n| n.to_string_lossy().into_owned());
+    let course = SourceCourse {
+        dir_name,
+        display_dir: display.to_owned(),
+        course_yaml,
+        lessons,
+        assets,
+    };
+    (Some(course), diags)
+}
+
+/// The Markdown files in a course's `lessons/`, sorted, each with the path diagnostics show
+/// for it; other files there are warned about.
+pub fn list_lessons(dir: &Path, display: &str) -> (Vec<(PathBuf, String)>, Diagnostics) {
+    let mut diags = Diagnostics::default();
     let mut lesson_paths = Vec::new();
     let lessons_dir = dir.join("lessons");
     if let Ok(entries) = fs::read_dir(&lessons_dir) {
@@ -141,17 +177,12 @@ fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics)
         }
     }
     lesson_paths.sort();
-    let mut lessons = Vec::with_capacity(lesson_paths.len());
-    let read: Vec<_> = lesson_paths
-        .into_par_iter()
-        .map(|(path, shown)| read_text(&path, shown))
-        .collect();
-    for result in read {
-        match result {
-            Ok(file) => lessons.push(file),
-            Err(d) => diags.push(d),
-        }
-    }
+    (lesson_paths, diags)
+}
+
+/// Every file under a course's `assets/`, sorted by path.
+pub fn load_assets(dir: &Path, display: &str) -> (Vec<Asset>, Diagnostics) {
+    let mut diags = Diagnostics::default();
     let mut assets = Vec::new();
     let assets_dir = dir.join("assets");
     if assets_dir.is_dir() {
@@ -175,20 +206,11 @@ fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics)
             }
         }
     }
-    let dir_name = dir
-        .file_name()
-        .map_or_else(|| "course".to_owned(), |n| n.to_string_lossy().into_owned());
-    let course = SourceCourse {
-        dir_name,
-        display_dir: display.to_owned(),
-        course_yaml,
-        lessons,
-        assets,
-    };
-    (Some(course), diags)
+    (assets, diags)
 }
 
-fn read_text(path: &Path, shown: String) -> Result<SourceFile, Diagnostic> {
+/// Reads a text file (UTF-8, without a byte-order mark); `shown` is the path diagnostics use.
+pub fn read_text(path: &Path, shown: String) -> Result<SourceFile, Diagnostic> {
     let bytes = fs::read(path).map_err(|e| Diagnostic::error(&shown, Pos::FILE, format!("cannot read file: {e}")))?;
     match String::from_utf8(bytes) {
         Ok(mut text) => {

@@ -11,7 +11,7 @@
 //! `spec/search-format.md` describes the files exactly; `search.js` in the theme reads them.
 //!
 //! Steps of [`build_index`]:
-//! 1. tokenise each field of each [`SearchDoc`] into normalised terms ([`Tokenizer`]);
+//! 1. tokenise each field of each [`SearchDoc`] into normalised terms (`Tokenizer`);
 //! 2. sum a weight per (term, document): lesson title 10, section heading 5, course title 2,
 //!    and 1 per occurrence in the text, capped at 5;
 //! 3. drop terms that occur in more than half the documents once there are at least 200:
@@ -58,24 +58,20 @@ enum Field {
 }
 
 impl Field {
-    /// The bit a title field sets in [`Postings::fields`]; text is counted instead.
+    /// The bit a title field sets in a [`Postings::acc`] entry; text is counted below them.
     fn bit(self) -> u8 {
         match self {
-            Field::Lesson => 1,
-            Field::Section => 2,
-            Field::Course => 4,
+            Field::Lesson => 1 << 3,
+            Field::Section => 1 << 4,
+            Field::Course => 1 << 5,
             Field::Text => 0,
         }
     }
 }
 
-fn title_weight(bits: u8) -> u8 {
-    [(1, 10), (2, 5), (4, 2)]
-        .iter()
-        .filter(|(bit, _)| bits & bit != 0)
-        .map(|(_, w)| w)
-        .sum()
-}
+const TEXT_COUNT_MASK: u8 = 0b111;
+/// The weight of each combination of title bits (lesson 10, section 5, course 2).
+const TITLE_WEIGHTS: [u8; 8] = [0, 10, 5, 15, 2, 12, 7, 17];
 
 /// Builds the search index files: `search/index.json` first, then the shards by key.
 pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
@@ -83,6 +79,7 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
     let mut postings = Postings::default();
     // Every section of a lesson repeats the lesson and course titles: tokenise them once.
     let (mut lesson, mut course) = (TitleTerms::default(), TitleTerms::default());
+    // About one posting per eight bytes of text; growing by doubling would copy it all.
     let text_bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     postings.entries.reserve(text_bytes / 8);
     for (doc, d) in (0u32..).zip(docs) {
@@ -110,11 +107,7 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
     let shards = postings.into_shards(docs.len());
     let mut files = Vec::with_capacity(shards.len() + 1);
     files.push(("search/index.json".to_owned(), index_json(docs, &shards)));
-    files.extend(
-        shards
-            .into_iter()
-            .map(|(key, json)| (shard_path(&key), json)),
-    );
+    files.extend(shards.into_iter().map(|(key, json)| (shard_path(&key), json)));
     files
 }
 
@@ -172,9 +165,7 @@ impl Tokenizer {
             let first_non_ascii = || rest.bytes().position(|b| !b.is_ascii());
             // `is_ascii` checks a word at a time, much faster than the search when it fails.
             let Some(non_ascii) = (!rest.is_ascii()).then(first_non_ascii).flatten() else {
-                ascii_words(rest, |word, joined| {
-                    self.ascii_word(word, joined, &mut emit)
-                });
+                ascii_words(rest, |word, joined| self.ascii_word(word, joined, &mut emit));
                 return;
             };
             let piece_start = rest[..non_ascii]
@@ -184,9 +175,7 @@ impl Tokenizer {
                 .find(|c: char| c.is_ascii_whitespace())
                 .map_or(rest.len(), |i| non_ascii + i);
             let ascii = &rest[..piece_start];
-            ascii_words(ascii, |word, joined| {
-                self.ascii_word(word, joined, &mut emit)
-            });
+            ascii_words(ascii, |word, joined| self.ascii_word(word, joined, &mut emit));
             for word in rest[piece_start..piece_end].unicode_words() {
                 self.word(word, &mut emit);
             }
@@ -261,11 +250,7 @@ const ASCII_CLASS: [Wb; 128] = {
 /// something other than letters and digits.
 fn ascii_words<'a>(text: &'a str, mut emit: impl FnMut(&'a str, bool)) {
     let bytes = text.as_bytes();
-    let class = |i: usize| {
-        bytes
-            .get(i)
-            .map_or(Wb::Other, |&b| ASCII_CLASS[usize::from(b & 0x7f)])
-    };
+    let class = |i: usize| bytes.get(i).map_or(Wb::Other, |&b| ASCII_CLASS[usize::from(b & 0x7f)]);
     let alphanumeric = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
     let mut i = 0;
     while i < bytes.len() {
@@ -370,44 +355,42 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// Term ids, the postings of every document so far, and the per-document accumulators,
-/// indexed by term id so that adding an occurrence is one hash lookup and two array writes.
+/// indexed by term id so that adding an occurrence is one hash lookup and one array write.
 #[derive(Default)]
 struct Postings {
     ids: Vocabulary,
     /// (term id, document, weight) in document order. One flat list written sequentially
-    /// and grouped by term once at the end: per-term lists cost a cache miss and a
-    /// reallocation now and then for every posting, a third of the build.
+    /// and grouped by term once at the end: per-term lists cost a cache miss and now and
+    /// then a reallocation for every posting, a quarter of the build.
     entries: Vec<(u32, u32, u8)>,
-    /// Title fields (bits of [`Field::bit`]) the term appeared in, in the current document.
-    fields: Vec<u8>,
-    /// Occurrences in the current document's text, capped at [`TEXT_WEIGHT_CAP`].
-    text: Vec<u8>,
+    /// Per term, the current document so far: text occurrences (capped at
+    /// [`TEXT_WEIGHT_CAP`]) in the low three bits, the title fields' bits above them.
+    acc: Vec<u8>,
     touched: Vec<u32>,
 }
 
 impl Postings {
     fn add(&mut self, id: u32, field: Field) {
         let i = id as usize;
-        if i >= self.fields.len() {
-            self.fields.resize(i + 1, 0);
-            self.text.resize(i + 1, 0);
+        if i >= self.acc.len() {
+            self.acc.resize(i + 1, 0);
         }
-        if self.fields[i] == 0 && self.text[i] == 0 {
+        let acc = &mut self.acc[i];
+        if *acc == 0 {
             self.touched.push(id);
         }
-        match field {
-            Field::Text => self.text[i] = (self.text[i] + 1).min(TEXT_WEIGHT_CAP),
-            _ => self.fields[i] |= field.bit(),
-        }
+        *acc = match field {
+            Field::Text if *acc & TEXT_COUNT_MASK < TEXT_WEIGHT_CAP => *acc + 1,
+            Field::Text => *acc,
+            title => *acc | title.bit(),
+        };
     }
 
     fn end_doc(&mut self, doc: u32) {
         for id in self.touched.drain(..) {
-            let i = id as usize;
-            let weight = title_weight(self.fields[i]) + self.text[i];
+            let acc = std::mem::take(&mut self.acc[id as usize]);
+            let weight = TITLE_WEIGHTS[usize::from(acc >> 3)] + (acc & TEXT_COUNT_MASK);
             self.entries.push((id, doc, weight));
-            self.fields[i] = 0;
-            self.text[i] = 0;
         }
     }
 
@@ -503,11 +486,7 @@ impl Vocabulary {
         };
         let short = self.short.into_iter().map(|(key, id)| (unpack(key), id));
         short
-            .chain(
-                self.long
-                    .into_iter()
-                    .map(|(term, id)| (term.into_string(), id)),
-            )
+            .chain(self.long.into_iter().map(|(term, id)| (term.into_string(), id)))
             .collect()
     }
 }
@@ -517,17 +496,16 @@ fn pack(term: &str) -> Option<(u64, u64)> {
         return None;
     }
     let mut bytes = [0u8; 16];
-    // A byte loop: `copy_from_slice` of a variable length is a `memcpy` call.
     for (to, from) in bytes.iter_mut().zip(term.bytes()) {
         *to = from;
     }
     let (low, high) = bytes.split_at(8);
-    let word = |half: &[u8]| half.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b));
+    let word = |half: &[u8]| half.iter().rev().fold(0, |w, &b| w << 8 | u64::from(b));
     Some((word(low), word(high)))
 }
 
-/// The Fx hash of rustc: a multiply and a rotate per eight bytes. The default SipHash was
-/// a sixth of the index build; author-written text gives no reason to fear crafted
+/// The Fx hash of rustc: a multiply and a rotate per eight bytes. The default SipHash took
+/// a tenth of the index build; author-written text gives no reason to fear crafted
 /// collisions, and iteration order never reaches the output (terms are sorted).
 #[derive(Default)]
 struct FxHasher(u64);
@@ -633,20 +611,40 @@ fn push_u32(out: &mut Vec<u8>, mut n: u32) {
 #[derive(Serialize)]
 struct IndexFile<'a> {
     version: u32,
+    build: String,
     docs: Vec<[&'a str; 4]>,
     shards: BTreeMap<&'a str, String>,
 }
 
 fn index_json(docs: &[SearchDoc], shards: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
-    let index = IndexFile {
+    let mut index = IndexFile {
         version: FORMAT_VERSION,
+        build: String::new(),
         docs: docs
             .iter()
             .map(|d| [&*d.url, &*d.lesson, &*d.section, &*d.course])
             .collect(),
         shards: shards.keys().map(|k| (k.as_str(), shard_path(k))).collect(),
     };
+    index.build = build_id(&index.docs, shards);
     serde_json::to_vec(&index).expect("strings and string-keyed maps always serialise")
+}
+
+/// A fingerprint of everything the index holds. Shard names are the same from build to
+/// build, so `search.js` adds it to shard URLs (`?v=…`): a cached shard of an older build,
+/// whose document numbers mean other documents, is then never mixed with a newer index.
+fn build_id(docs: &[[&str; 4]], shards: &BTreeMap<String, Vec<u8>>) -> String {
+    let mut hash = FxHasher::default();
+    for field in docs.iter().flatten() {
+        hash.write(field.as_bytes());
+        hash.write_u8(0xff);
+    }
+    for (key, json) in shards {
+        hash.write(key.as_bytes());
+        hash.write_u8(0xff);
+        hash.write(json);
+    }
+    format!("{:016x}", hash.finish())
 }
 
 /// Whether `c` has General Category Mn (nonspacing mark), the marks JavaScript's `\p{Mn}`
@@ -803,10 +801,7 @@ mod tests {
         use unicode_normalization::char::is_combining_mark;
         for c in (0..=0x10_FFFF).filter_map(char::from_u32) {
             if is_nonspacing_mark(c) {
-                assert!(
-                    is_combining_mark(c),
-                    "{c:?} is in the Mn table but is no mark"
-                );
+                assert!(is_combining_mark(c), "{c:?} is in the Mn table but is no mark");
             }
         }
         for mn in [
@@ -820,15 +815,7 @@ mod tests {
         ] {
             assert!(is_nonspacing_mark(mn), "{mn:?}");
         }
-        for not_mn in [
-            'a',
-            '\u{2FF}',
-            '\u{370}',
-            '\u{93E}',
-            '\u{903}',
-            '\u{20DD}',
-            '\u{E01F0}',
-        ] {
+        for not_mn in ['a', '\u{2FF}', '\u{370}', '\u{93E}', '\u{903}', '\u{20DD}', '\u{E01F0}'] {
             assert!(!is_nonspacing_mark(not_mn), "{not_mn:?}");
         }
     }
@@ -841,10 +828,7 @@ mod tests {
             terms_of("version 1.2,3 at 10:30"),
             ["version", "1.2,3", "at", "10", "30"]
         );
-        assert_eq!(
-            terms_of("La sécurité du réseau"),
-            ["la", "securite", "du", "reseau"]
-        );
+        assert_eq!(terms_of("La sécurité du réseau"), ["la", "securite", "du", "reseau"]);
     }
 
     #[test]
@@ -857,30 +841,18 @@ mod tests {
             terms_of("_dmarc.example.com"),
             ["_dmarc.example.com", "dmarc", "example", "com"]
         );
-        assert_eq!(
-            terms_of("mailto:dmarc"),
-            ["mailto:dmarc", "mailto", "dmarc"]
-        );
+        assert_eq!(terms_of("mailto:dmarc"), ["mailto:dmarc", "mailto", "dmarc"]);
         // Numbers are not taken apart.
         assert_eq!(terms_of("192.0.2.1 1,000"), ["192.0.2.1", "1,000"]);
     }
 
     #[test]
     fn cjk_characters_are_one_term_each() {
-        assert_eq!(
-            terms_of("DNS服务器配置"),
-            ["dns", "服", "务", "器", "配", "置"]
-        );
-        assert_eq!(
-            terms_of("セキュリティ"),
-            ["セ", "キ", "ュ", "リ", "テ", "ィ"]
-        );
+        assert_eq!(terms_of("DNS服务器配置"), ["dns", "服", "务", "器", "配", "置"]);
+        assert_eq!(terms_of("セキュリティ"), ["セ", "キ", "ュ", "リ", "テ", "ィ"]);
         // Hangul separates words with spaces and stays whole (decomposed into jamo by NFD,
         // as JavaScript's normalize("NFD") does too).
-        assert_eq!(
-            terms_of("보안 점검"),
-            [normalize_term("보안"), normalize_term("점검")]
-        );
+        assert_eq!(terms_of("보안 점검"), [normalize_term("보안"), normalize_term("점검")]);
         assert_eq!(normalize_term("보안").chars().count(), 5);
         assert_eq!(terms_of("Безопасность почты"), ["безопасность", "почты"]);
     }
@@ -914,9 +886,7 @@ mod tests {
     fn reference_terms(text: &str) -> Vec<String> {
         let mut terms = Vec::new();
         for word in text.unicode_words() {
-            emit_word(normalize_term(word).trim(), &mut |t: &str| {
-                terms.push(t.to_owned())
-            });
+            emit_word(normalize_term(word).trim(), &mut |t: &str| terms.push(t.to_owned()));
         }
         terms
     }
@@ -924,12 +894,12 @@ mod tests {
     #[test]
     fn fast_paths_match_the_unicode_rules_on_random_text() {
         const ASCII: &[&str] = &[
-            "a", "Z", "q", "0", "7", "_", ":", ".", "'", ",", ";", " ", "\t", "\n", "\r", "-", "!",
-            "\"", "@", "=", "/", "\u{b}", "\u{c}", "ab", "12",
+            "a", "Z", "q", "0", "7", "_", ":", ".", "'", ",", ";", " ", "\t", "\n", "\r", "-", "!", "\"", "@", "=",
+            "/", "\u{b}", "\u{c}", "ab", "12",
         ];
         const MIXED: &[&str] = &[
-            "é", "\u{301}", "\u{ad}", "\u{200d}", "\u{200b}", "日", "本", "カ", "ー", "한", "ß",
-            "Σ", "😀", "\u{2019}", "\u{a0}", "\u{3000}", "١", "ا", "\u{64b}", "क", "\u{94d}",
+            "é", "\u{301}", "\u{ad}", "\u{200d}", "\u{200b}", "日", "本", "カ", "ー", "한", "ß", "Σ", "😀", "\u{2019}",
+            "\u{a0}", "\u{3000}", "١", "ا", "\u{64b}", "क", "\u{94d}",
         ];
         let mut rng = Rng(0x0123_4567_89AB_CDEF);
         for round in 0..20_000 {
@@ -949,18 +919,8 @@ mod tests {
     #[test]
     fn weights_add_up_per_field_and_cap_the_text() {
         let files = build_index(&[
-            doc(
-                "SPF basics",
-                "Qualifiers",
-                "Email",
-                "SPF spf spf spf spf spf spf",
-            ),
-            doc(
-                "DKIM",
-                "Keys",
-                "Email",
-                "a key and a selector, one spf mention",
-            ),
+            doc("SPF basics", "Qualifiers", "Email", "SPF spf spf spf spf spf spf"),
+            doc("DKIM", "Keys", "Email", "a key and a selector, one spf mention"),
             doc("DMARC", "", "Email authentication", "nothing else"),
         ]);
         let p = postings(&files);
@@ -999,14 +959,9 @@ mod tests {
         let mut sorted_paths = paths.clone();
         sorted_paths.sort_unstable();
         assert_eq!(sorted_paths, listed);
-        let sp: BTreeMap<String, Value> = serde_json::from_slice(
-            &files
-                .iter()
-                .find(|(p, _)| p == "search/7370.json")
-                .expect("sp shard")
-                .1,
-        )
-        .expect("JSON");
+        let sp: BTreeMap<String, Value> =
+            serde_json::from_slice(&files.iter().find(|(p, _)| p == "search/7370.json").expect("sp shard").1)
+                .expect("JSON");
         assert_eq!(sp.keys().collect::<Vec<_>>(), ["spf", "spoofing"]);
     }
 
@@ -1028,18 +983,11 @@ mod tests {
         };
         let p = postings(&build_index(&docs(200)));
         assert!(!p.contains_key("majority"), "in 101 of 200 documents");
-        assert!(
-            !p.contains_key("l") && !p.contains_key("c"),
-            "in every document"
-        );
+        assert!(!p.contains_key("l") && !p.contains_key("c"), "in every document");
         assert_eq!(p["half"].len(), 100, "exactly half stays");
         assert!(p.contains_key("unique7"));
         let p = postings(&build_index(&docs(199)));
-        assert_eq!(
-            p["majority"].len(),
-            100,
-            "below 200 documents everything stays"
-        );
+        assert_eq!(p["majority"].len(), 100, "below 200 documents everything stays");
         assert_eq!(p["l"].len(), 199);
     }
 
@@ -1066,12 +1014,7 @@ mod tests {
         ];
         let docs: Vec<SearchDoc> = (0..300)
             .map(|i| {
-                let mut words = |n: u64| {
-                    (0..n)
-                        .map(|_| rng.pick(WORDS))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                };
+                let mut words = |n: u64| (0..n).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
                 SearchDoc {
                     url: format!("course/lesson-{}.html#s{i}", i / 6),
                     lesson: words(3),
@@ -1092,10 +1035,7 @@ mod tests {
             serde_json::json!([docs[5].url, docs[5].lesson, docs[5].section, docs[5].course])
         );
         for (term, list) in postings(&files) {
-            assert!(
-                list.windows(2).all(|w| w[0].0 < w[1].0),
-                "{term}: sorted by document"
-            );
+            assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "{term}: sorted by document");
             assert!(
                 list.iter()
                     .all(|&(d, w)| (d as usize) < docs.len() && (1..=22).contains(&w))
@@ -1105,13 +1045,22 @@ mod tests {
     }
 
     #[test]
+    fn the_build_id_changes_with_any_content() {
+        let build = |text: &str| index(&build_index(&[doc("L", "S", "C", text)]))["build"].clone();
+        assert_eq!(build("one two"), build("one two"));
+        assert_ne!(build("one two"), build("one three"));
+        assert_ne!(build("one two"), build("one two two"), "a weight changed");
+        assert_eq!(build("x").as_str().map(str::len), Some(16));
+    }
+
+    #[test]
     fn empty_input_gives_an_empty_index() {
         let files = build_index(&[]);
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].0, "search/index.json");
         assert_eq!(
             String::from_utf8_lossy(&files[0].1),
-            r#"{"version":1,"docs":[],"shards":{}}"#
+            r#"{"version":1,"build":"0000000000000000","docs":[],"shards":{}}"#
         );
         let files = build_index(&[doc("", "", "", "")]);
         assert_eq!(index(&files)["docs"].as_array().map(Vec::len), Some(1));
@@ -1125,9 +1074,7 @@ mod tests {
         let mut rng = Rng(7);
         let vocabulary: Vec<String> = (0..50_000)
             .map(|i| {
-                const SYLLABLES: &[&str] = &[
-                    "ka", "ter", "mo", "ri", "sen", "do", "la", "pre", "ver", "tion",
-                ];
+                const SYLLABLES: &[&str] = &["ka", "ter", "mo", "ri", "sen", "do", "la", "pre", "ver", "tion"];
                 let mut n = i;
                 let mut word = String::new();
                 loop {
@@ -1144,12 +1091,7 @@ mod tests {
             let r = (rng.next() % 1_000_000) as f64 / 1_000_000.0;
             &vocabulary[((vocabulary.len() as f64).powf(r) as usize).saturating_sub(1)]
         };
-        let sentence = |rng: &mut Rng, n: usize| {
-            (0..n)
-                .map(|_| word(rng).as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let sentence = |rng: &mut Rng, n: usize| (0..n).map(|_| word(rng).as_str()).collect::<Vec<_>>().join(" ");
         let docs: Vec<SearchDoc> = (0..60_000)
             .map(|i| SearchDoc {
                 url: format!("course-{}/lesson-{}.html#section-{}", i / 300, i / 6, i % 6),

@@ -9,6 +9,16 @@ use crate::parse::yaml::{locate_key, locate_word};
 use crate::parse::{ParsedCourse, ParsedLesson};
 
 pub fn validate(courses: &[ParsedCourse]) -> Diagnostics {
+    let mut diags = course_id_clashes(courses);
+    for c in courses {
+        diags.extend(course_rules(c));
+    }
+    validate_anchors(courses, &mut diags);
+    diags
+}
+
+/// Course ids used by more than one course folder.
+pub fn course_id_clashes(courses: &[ParsedCourse]) -> Diagnostics {
     let mut diags = Diagnostics::default();
     let mut course_ids: HashMap<&str, &str> = HashMap::new();
     for c in courses {
@@ -22,9 +32,15 @@ pub fn validate(courses: &[ParsedCourse]) -> Diagnostics {
                 .with_help("course ids are unique and stable forever; give one course another id"),
             );
         }
-        validate_course(c, &mut diags);
     }
-    validate_anchors(courses, &mut diags);
+    diags
+}
+
+/// The rules within one course: its lessons listed once each and present, unique lesson and
+/// quiz ids, used assets, and the quality warnings of its lessons.
+pub fn course_rules(c: &ParsedCourse) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    validate_course(c, &mut diags);
     diags
 }
 
@@ -210,47 +226,73 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
 }
 
 fn validate_anchors(courses: &[ParsedCourse], diags: &mut Diagnostics) {
-    let mut targets: HashMap<String, HashSet<String>> = HashMap::new();
+    let targets = anchor_targets(courses);
     for c in courses {
         for l in &c.lessons {
-            let ids = l
-                .body
-                .headings
-                .iter()
-                .map(|h| h.id.clone())
-                .chain(l.quizzes.iter().map(|q| format!("quiz-{}", q.quiz.id)))
-                .collect();
-            targets.insert(format!("{}/{}", c.course.id, l.lesson.id), ids);
+            let own = anchor_key(c, l);
+            diags.extend(lesson_anchors(&own, l, |key| targets.get(key)));
         }
     }
+}
+
+/// The key links use for a lesson's headings: `<course id>/<lesson id>`.
+pub fn anchor_key(c: &ParsedCourse, l: &ParsedLesson) -> String {
+    format!("{}/{}", c.course.id, l.lesson.id)
+}
+
+/// The fragments a link may point at in a lesson: its heading ids and `quiz-<id>`.
+pub fn anchor_ids(l: &ParsedLesson) -> HashSet<String> {
+    l.body
+        .headings
+        .iter()
+        .map(|h| h.id.clone())
+        .chain(l.quizzes.iter().map(|q| format!("quiz-{}", q.quiz.id)))
+        .collect()
+}
+
+/// Every lesson's anchor ids by [`anchor_key`]; of two lessons with one key the later wins.
+pub fn anchor_targets(courses: &[ParsedCourse]) -> HashMap<String, HashSet<String>> {
+    let mut targets = HashMap::new();
     for c in courses {
         for l in &c.lessons {
-            let own = format!("{}/{}", c.course.id, l.lesson.id);
-            for a in &l.body.anchors {
-                let key = if a.lesson.is_empty() { &own } else { &a.lesson };
-                let Some(ids) = targets.get(key) else { continue };
-                // Footnote references are generated ids, not headings.
-                if ids.contains(&a.fragment) || a.fragment.is_empty() {
-                    continue;
-                }
-                let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
-                sorted.sort_unstable();
-                let help = match did_you_mean(&a.fragment, sorted) {
-                    Some(s) => format!("did you mean `#{s}`?"),
-                    None => "heading ids are the heading text in lower case with hyphens for spaces; or set one: `## Title {#my-id}`".to_owned(),
-                };
-                diags.push(
-                    Diagnostic::error(
-                        &l.file,
-                        a.pos,
-                        format!(
-                            "link points to `#{}`, which is not a heading of that lesson",
-                            a.fragment
-                        ),
-                    )
-                    .with_help(help),
-                );
-            }
+            targets.insert(anchor_key(c, l), anchor_ids(l));
         }
     }
+    targets
+}
+
+/// Checks the `#fragment` links of lesson `l` (whose key is `own`) against the anchor ids
+/// `targets` gives for a key; links to unknown lessons are the parser's to report.
+pub fn lesson_anchors<'a>(
+    own: &str,
+    l: &ParsedLesson,
+    targets: impl Fn(&str) -> Option<&'a HashSet<String>>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::default();
+    for a in &l.body.anchors {
+        let key = if a.lesson.is_empty() { own } else { &a.lesson };
+        let Some(ids) = targets(key) else { continue };
+        // Footnote references are generated ids, not headings.
+        if ids.contains(&a.fragment) || a.fragment.is_empty() {
+            continue;
+        }
+        let mut sorted: Vec<&str> = ids.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        let help = match did_you_mean(&a.fragment, sorted) {
+            Some(s) => format!("did you mean `#{s}`?"),
+            None => "heading ids are the heading text in lower case with hyphens for spaces; or set one: `## Title {#my-id}`".to_owned(),
+        };
+        diags.push(
+            Diagnostic::error(
+                &l.file,
+                a.pos,
+                format!(
+                    "link points to `#{}`, which is not a heading of that lesson",
+                    a.fragment
+                ),
+            )
+            .with_help(help),
+        );
+    }
+    diags
 }

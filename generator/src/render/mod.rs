@@ -4,6 +4,7 @@
 //! parallel; undefined template variables are errors, so a template typo fails the build.
 
 mod catalog;
+pub mod pages;
 pub mod quiz;
 pub mod views;
 

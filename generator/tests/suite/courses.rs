@@ -18,8 +18,16 @@ fn shipped_courses_have_zero_diagnostics() {
     let diags = check(&Options::new(shipped_courses()));
     assert!(diags.is_empty(), "{}", render_human(&diags, false));
     let ids: Vec<String> = courses().iter().map(|c| c.id.to_string()).collect();
-    for expected in ["ddos-readiness", "dnssec-for-domain-owners", "email-authentication", "phishing-field-guide"] {
-        assert!(ids.iter().any(|id| id == expected), "{expected} is missing from {ids:?}");
+    for expected in [
+        "ddos-readiness",
+        "dnssec-for-domain-owners",
+        "email-authentication",
+        "phishing-field-guide",
+    ] {
+        assert!(
+            ids.iter().any(|id| id == expected),
+            "{expected} is missing from {ids:?}"
+        );
     }
 }
 
@@ -51,7 +59,11 @@ fn every_lesson_has_objectives_and_a_quiz_and_every_module_ends_graded() {
     let mut problems = Vec::new();
     for course in courses() {
         assert_eq!(course.completion.pass_mark, 80, "{}: pass mark", course.id);
-        assert!(course.certificate.is_some(), "{}: every shipped course awards a certificate", course.id);
+        assert!(
+            course.certificate.is_some(),
+            "{}: every shipped course awards a certificate",
+            course.id
+        );
         for lesson in course.ordered_lessons() {
             if lesson.objectives.is_empty() {
                 problems.push(format!("{}/{}: no objectives", course.id, lesson.id));
@@ -61,9 +73,15 @@ fn every_lesson_has_objectives_and_a_quiz_and_every_module_ends_graded() {
             }
         }
         for module in &course.modules {
-            let last = module.lessons.last().and_then(|id| course.lessons.iter().find(|l| &l.id == id));
+            let last = module
+                .lessons
+                .last()
+                .and_then(|id| course.lessons.iter().find(|l| &l.id == id));
             if !last.is_some_and(|l| l.quizzes.iter().any(|q| q.graded)) {
-                problems.push(format!("{}: module “{}” does not end with a graded quiz", course.id, module.title));
+                problems.push(format!(
+                    "{}: module “{}” does not end with a graded quiz",
+                    course.id, module.title
+                ));
             }
         }
     }
@@ -72,7 +90,10 @@ fn every_lesson_has_objectives_and_a_quiz_and_every_module_ends_graded() {
 
 #[test]
 fn the_awareness_course_is_annual_training() {
-    let phishing = courses().into_iter().find(|c| c.id.as_str() == "phishing-field-guide").expect("course");
+    let phishing = courses()
+        .into_iter()
+        .find(|c| c.id.as_str() == "phishing-field-guide")
+        .expect("course");
     let validity = phishing.certificate.and_then(|c| c.valid_for).map(|v| v.to_string());
     assert_eq!(validity.as_deref(), Some("12 months"));
 }

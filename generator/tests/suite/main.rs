@@ -4,5 +4,6 @@
 mod answers;
 mod courses;
 mod fixtures;
+mod incremental;
 mod properties;
 mod support;

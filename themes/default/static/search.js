@@ -3,8 +3,38 @@
 // fetched lazily on first focus. Without JavaScript nothing is shown.
 
 const MAX_RESULTS = 10;
-const norm = (s) => String(s).normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-const terms = (q) => norm(q).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const MAX_TERM_CHARS = 40;
+// Query terms are made exactly as generator/src/search.rs makes index terms: words by the
+// Unicode word-boundary rules (Intl.Segmenter), NFD with nonspacing marks dropped, lower
+// case; CJK characters one term each; over-long words only by their parts.
+const norm = (s) => String(s).normalize('NFD').replace(/\p{Mn}/gu, '').toLowerCase();
+const CJK = /[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u{20000}-\u{3ffff}]/u;
+const segmenter = typeof Intl === 'object' && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'word' }) : null;
+const len = (t) => Array.from(t).length;
+function words(q) {
+  if (segmenter) return Array.from(segmenter.segment(q)).filter((s) => s.isWordLike).map((s) => s.segment);
+  return q.match(/[\p{L}\p{N}_]+(?:['\u2019.:,;][\p{L}\p{N}_]+)*/gu) || [];
+}
+function terms(q) {
+  const out = [];
+  const run = (t) => {
+    if (!t) return;
+    if (len(t) <= MAX_TERM_CHARS) out.push(t);
+    else out.push(...t.split(/[^\p{L}\p{N}]+/u).filter((p) => len(p) >= 2 && len(p) <= MAX_TERM_CHARS));
+  };
+  for (const w of words(q)) {
+    let rest = '';
+    for (const ch of norm(w)) {
+      if (CJK.test(ch)) {
+        run(rest);
+        rest = '';
+        out.push(ch);
+      } else rest += ch;
+    }
+    run(rest);
+  }
+  return out;
+}
 const shardKey = (t) => Array.from(t).slice(0, 2).join('');
 
 function el(tag, props, ...children) {
@@ -96,7 +126,7 @@ function setup(box) {
     const idx = await loadIndex();
     const maps = await Promise.all(ts.map(async (t, i) => {
       const shard = await loadShard(idx, shardKey(t));
-      return postings(shard || {}, t, i === ts.length - 1 && Array.from(t).length > 1);
+      return postings(shard || {}, t, i === ts.length - 1 && len(t) > 1);
     }));
     let scores = null;
     for (const m of maps) {

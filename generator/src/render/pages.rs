@@ -1,0 +1,169 @@
+//! The render stage one page at a time, for the incremental rebuild (`crate::incremental`).
+//! A [`Renderer`] holds the compiled templates and the hashed theme assets and renders any
+//! page of the site on its own, with the same view models and templates [`super::render`]
+//! uses for the whole site, so a page rendered alone is byte-equal to the same page in a
+//! full build.
+
+use super::*;
+
+/// A rendered page, or the template error that stopped it.
+pub type Page = (String, Result<String, Diagnostic>);
+
+/// Which lesson pages of a course to render.
+pub type LessonFilter<'a> = &'a (dyn Fn(&ParsedLesson) -> bool + Sync);
+
+/// Compiled templates and hashed theme assets for one theme and render mode.
+pub struct Renderer {
+    env: Environment<'static>,
+    mode: RenderMode,
+    assets: AssetsView,
+    statics: Files,
+}
+
+impl Renderer {
+    /// Compiles the theme; template syntax errors are diagnostics.
+    pub fn new(theme: &Theme, mode: RenderMode) -> Result<Self, Vec<Diagnostic>> {
+        let env = environment(theme)?;
+        let mut statics = Files::new();
+        let assets = hash_statics(theme, mode, &mut statics);
+        Ok(Self {
+            env,
+            mode,
+            assets,
+            statics,
+        })
+    }
+
+    /// The theme's static files under their content-hashed names (`assets/waypost.1a2b3c4d.css`).
+    pub fn statics(&self) -> &Files {
+        &self.statics
+    }
+
+    fn page(&self, root: &'static str, title: String, description: String, lang: &str) -> PageView {
+        PageView {
+            root,
+            title,
+            description,
+            lang: lang.to_owned(),
+            site_title: "Waypost".to_owned(),
+            assets: self.assets.clone(),
+            preview: self.mode.preview,
+            static_only: self.mode.static_only,
+            generator: format!("Waypost {}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+
+    /// `index.html` (the catalog) and `404.html`: they depend on every course's card.
+    pub fn site_pages(&self, courses: &[ParsedCourse]) -> Vec<Page> {
+        let lang = courses.first().map_or("en", |c| c.course.language.as_str());
+        let catalog = CatalogCtx {
+            page: self.page(
+                "",
+                "Courses · Waypost".into(),
+                "Self-paced cybersecurity courses with quizzes and certificates.".into(),
+                lang,
+            ),
+            courses: courses.iter().map(|c| course_card(&c.course)).collect(),
+        };
+        let not_found = NotFoundCtx {
+            page: self.page("", "Page not found · Waypost".into(), "Page not found.".into(), lang),
+        };
+        vec![
+            ("index.html".into(), render_page(&self.env, "catalog.html", &catalog)),
+            ("404.html".into(), render_page(&self.env, "404.html", &not_found)),
+        ]
+    }
+
+    /// A course's own page, `<course>/index.html`.
+    pub fn course_page(&self, c: &ParsedCourse) -> Page {
+        let course = &c.course;
+        let ctx = CourseCtx {
+            page: self.page(
+                "../",
+                format!("{} · Waypost", course.title),
+                course.summary_text.clone(),
+                &course.language,
+            ),
+            course: course_view(course),
+        };
+        (
+            format!("{}/index.html", course.id),
+            render_page(&self.env, "course.html", &ctx),
+        )
+    }
+
+    /// The lesson pages the filters select, course by course, rendered in parallel. Only
+    /// lessons a module lists have a page.
+    pub fn lesson_pages(&self, courses: &[(&ParsedCourse, LessonFilter<'_>)]) -> Vec<Page> {
+        let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(|(c, _)| ordered_lessons(c)).collect();
+        let jobs: Vec<(usize, usize)> = ordered
+            .iter()
+            .enumerate()
+            .flat_map(|(ci, lessons)| {
+                let wanted = courses[ci].1;
+                lessons
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, (_, l))| wanted(l))
+                    .map(move |(i, _)| (ci, i))
+            })
+            .collect();
+        let page = |root: &'static str, title: String, description: String, lang: &str| {
+            self.page(root, title, description, lang)
+        };
+        jobs.par_iter()
+            .map(|&(ci, i)| {
+                let (c, lessons) = (courses[ci].0, &ordered[ci]);
+                let (module, lesson) = lessons[i];
+                let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
+                let ctx = lesson_ctx(c, lessons, i, module, lesson, self.mode, &self.env, &page);
+                (path, ctx.and_then(|ctx| render_page(&self.env, "lesson.html", &ctx)))
+            })
+            .collect()
+    }
+}
+
+/// A course's assets under their site paths (`<course>/assets/…`).
+pub fn course_assets(c: &ParsedCourse) -> impl Iterator<Item = (String, &[u8])> {
+    c.assets
+        .iter()
+        .map(move |a| (format!("{}/{}", c.course.id, a.rel), a.bytes.as_slice()))
+}
+
+/// What the files derived from every course at once (`courses.json`, the search index) are
+/// built from, copied out of the courses so the slow part can run while they change.
+pub struct DerivedInputs {
+    docs: Vec<SearchDoc>,
+    catalog: Vec<ParsedCourse>,
+}
+
+impl DerivedInputs {
+    pub fn collect(courses: &[ParsedCourse]) -> Self {
+        // The public catalog reads only the course model; lesson bodies and sources stay behind.
+        let catalog = courses
+            .iter()
+            .map(|c| ParsedCourse {
+                course: c.course.clone(),
+                dir_name: c.dir_name.clone(),
+                course_file: crate::load::SourceFile {
+                    path: c.course_file.path.clone(),
+                    text: String::new(),
+                },
+                yaml_ok: c.yaml_ok,
+                lessons: Vec::new(),
+                assets: Vec::new(),
+            })
+            .collect();
+        Self {
+            docs: search_docs(courses),
+            catalog,
+        }
+    }
+
+    /// Builds `courses.json` and the search index.
+    pub fn build(self) -> Files {
+        let mut files: Files = build_index(&self.docs).into_iter().collect();
+        files.insert("courses.json".into(), catalog::public_catalog(&self.catalog));
+        files
+    }
+}
