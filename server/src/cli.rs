@@ -28,6 +28,35 @@ pub enum Command {
     Check(CheckArgs),
     /// Build the static site (CDN-ready, precompressed).
     Build(BuildArgs),
+    /// Create a new course folder that builds with zero diagnostics.
+    New(NewArgs),
+    /// Serve the courses on a local port; rebuild and reload pages as you save.
+    Preview(PreviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The new course's folder, usually inside `courses/`; its name is the course id.
+    pub dir: PathBuf,
+    /// The course title (default: made from the folder name).
+    #[arg(long)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// A folder of courses, or one course folder (holding course.yaml).
+    #[arg(default_value = "courses")]
+    pub courses: PathBuf,
+    /// Port on 127.0.0.1 (default: the first free one from 3000; 0 picks any free port).
+    #[arg(long, short)]
+    pub port: Option<u16>,
+    /// Open the preview in the desktop's browser.
+    #[arg(long)]
+    pub open: bool,
+    /// A theme folder overlaid on the built-in default theme; it is watched too.
+    #[arg(long)]
+    pub theme: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +106,13 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Build(args) => build(args),
+        Command::New(args) => new(args),
+        Command::Preview(args) => crate::preview::run(crate::preview::Config {
+            courses: args.courses,
+            theme: args.theme,
+            port: args.port,
+            open: args.open,
+        }),
     }
 }
 
@@ -150,6 +186,46 @@ fn build(args: BuildArgs) -> ExitCode {
                 );
             }
             ExitCode::from(1)
+        }
+    }
+}
+
+fn new(args: NewArgs) -> ExitCode {
+    match crate::scaffold::create(&args.dir, args.title.as_deref()) {
+        Ok(created) => {
+            let dir = args.dir.display();
+            let parent = args
+                .dir
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| ".".to_owned(), |p| p.display().to_string());
+            eprintln!("Created the course “{}” in {dir}:", created.title);
+            for file in &created.files {
+                eprintln!("  {}", file.display());
+            }
+            let lesson = format!("{dir}/lessons/01-welcome.md");
+            let steps = [
+                (
+                    format!("waypost preview {parent}"),
+                    "see it in your browser; pages reload as you save",
+                ),
+                (format!("edit {lesson}"), "write your first lesson"),
+                (
+                    format!("waypost check --strict {parent}"),
+                    "before you publish: every problem, with file and line",
+                ),
+            ];
+            let width = steps.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0);
+            eprintln!("\nNext:");
+            for (command, why) in &steps {
+                eprintln!("  {command:<width$}   {why}");
+            }
+            eprintln!("\nThe authoring guide, courses/README.md, explains every key and question type.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -1,0 +1,626 @@
+//! `waypost preview`: build in memory, serve on a loopback port, watch the courses and theme
+//! folders, rebuild only what changed ([`waypost_generator::incremental::Project`]) and tell
+//! open pages to reload over server-sent events.
+//!
+//! Threads: the watcher (notify) feeds one rebuild thread, which applies each burst of file
+//! events to the project under a write lock and broadcasts the outcome; a second thread
+//! rebuilds the derived files (`courses.json`, the search index) off that fast path; tokio
+//! serves HTTP from the in-memory site. Events on `/__waypost/events`:
+//!
+//! - `reload`: the site changed; open pages reload.
+//! - `diagnostics`: the courses are broken; data is a JSON array of error diagnostics
+//!   (`file`, `line`, `column`, `severity`, `message`, `help`); pages show them in an overlay
+//!   on top of the last good page. Sent again to every page that connects while broken.
+//!
+//! A content error never stops the preview: the last good site stays served.
+
+use std::convert::Infallible;
+use std::io::IsTerminal as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::stream::{self, Stream};
+use notify::Watcher as _;
+use tokio::sync::broadcast;
+use waypost_generator::diagnostics::{render_human, summary_line};
+use waypost_generator::incremental::{Outcome, Project, Status};
+use waypost_generator::{Diagnostics, Options, RenderMode};
+
+/// What the preview needs from the command line.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub courses: PathBuf,
+    pub theme: Option<PathBuf>,
+    /// `None`: the first free port from [`DEFAULT_PORT`]; `Some(0)`: any free port.
+    pub port: Option<u16>,
+    pub open: bool,
+}
+
+pub const DEFAULT_PORT: u16 = 3000;
+/// How many ports after [`DEFAULT_PORT`] to try when it is taken.
+const PORT_TRIES: u16 = 20;
+/// File events closer together than this are one save (editors write, rename, chmod).
+const QUIET: Duration = Duration::from_millis(5);
+/// A burst of events is cut here so a long copy still shows progress.
+const BURST_MAX: Duration = Duration::from_millis(200);
+
+/// A message to open pages.
+#[derive(Clone, Debug)]
+enum Notice {
+    Reload,
+    Diagnostics(Arc<str>),
+}
+
+struct App {
+    project: RwLock<Project>,
+    /// The errors JSON while the courses are broken, for pages that connect meanwhile.
+    broken: RwLock<Option<Arc<str>>>,
+    notices: broadcast::Sender<Notice>,
+    /// The `host:port` values this server answers to (DNS-rebinding protection).
+    hosts: Vec<String>,
+    colour: bool,
+}
+
+pub fn run(config: Config) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the preview server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let listener = match bind(config.port).await {
+        Ok(listener) => listener,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+
+    let opts = Options {
+        theme: config.theme.clone(),
+        mode: RenderMode {
+            static_only: false,
+            preview: true,
+        },
+        ..Options::new(&config.courses)
+    };
+    let (project, outcome) = tokio::task::block_in_place(|| Project::open(&opts));
+    let broken = (outcome.status == Status::Failed).then(|| errors_json(&project.errors()));
+    report(&project, &outcome, colour, true);
+
+    let (notices, _) = broadcast::channel(64);
+    let app = Arc::new(App {
+        project: RwLock::new(project),
+        broken: RwLock::new(broken),
+        notices,
+        hosts: ["127.0.0.1", "localhost", "[::1]"]
+            .iter()
+            .map(|h| format!("{h}:{port}"))
+            .collect(),
+        colour,
+    });
+
+    let (derive_tx, derive_rx) = mpsc::channel::<()>();
+    let _ = derive_tx.send(());
+    {
+        let app = app.clone();
+        std::thread::spawn(move || derive_loop(&app, &derive_rx));
+    }
+    let (events_tx, events_rx) = mpsc::channel();
+    let mut watcher = match notify::recommended_watcher(move |event| {
+        let _ = events_tx.send(event);
+    }) {
+        Ok(watcher) => watcher,
+        Err(e) => {
+            eprintln!("error: cannot watch files for changes: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let watched: Vec<PathBuf> = read(&app.project).watched().iter().map(|p| p.to_path_buf()).collect();
+    for dir in &watched {
+        if let Err(e) = watcher.watch(dir, notify::RecursiveMode::Recursive) {
+            eprintln!("error: cannot watch {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    {
+        let app = app.clone();
+        std::thread::spawn(move || rebuild_loop(&app, &events_rx, &derive_tx));
+    }
+
+    let url = format!("http://127.0.0.1:{port}/");
+    // stdout carries the URL alone, so scripts can read it; everything else goes to stderr.
+    println!("Preview at {url}");
+    let folders: Vec<String> = watched.iter().map(|p| p.display().to_string()).collect();
+    eprintln!(
+        "Watching {} for changes; pages reload when you save. Press Ctrl-C to stop.",
+        folders.join(" and ")
+    );
+    if config.open {
+        open_browser(&url);
+    }
+
+    let router = Router::new()
+        .route("/__waypost/events", get(events))
+        .route("/__waypost/diagnostics", get(diagnostics))
+        .route("/__waypost/live.js", get(live_js))
+        .fallback(get(page))
+        .with_state(app);
+    tokio::select! {
+        served = axum::serve(listener, router) => {
+            if let Err(e) = served {
+                eprintln!("error: the preview server stopped: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        _ = tokio::signal::ctrl_c() => eprintln!("\npreview stopped"),
+    }
+    drop(watcher);
+    ExitCode::SUCCESS
+}
+
+async fn bind(port: Option<u16>) -> Result<tokio::net::TcpListener, String> {
+    let ports: Vec<u16> = match port {
+        Some(port) => vec![port],
+        None => (DEFAULT_PORT..DEFAULT_PORT + PORT_TRIES).collect(),
+    };
+    let mut last = None;
+    for port in ports {
+        // Loopback only: the preview shows answers and unpublished drafts.
+        match tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some((port, e)),
+        }
+    }
+    Err(match last {
+        Some((port, e)) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            format!("port {port} is in use; choose another with --port N (0 picks a free one)")
+        }
+        Some((port, e)) => format!("cannot listen on 127.0.0.1:{port}: {e}"),
+        None => "no port to listen on".to_owned(),
+    })
+}
+
+fn read(project: &RwLock<Project>) -> std::sync::RwLockReadGuard<'_, Project> {
+    // A panic while rebuilding would poison the lock; the site in it is still the last good one.
+    project.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write(project: &RwLock<Project>) -> std::sync::RwLockWriteGuard<'_, Project> {
+    project.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Applies each burst of file events to the project and tells open pages what happened.
+fn rebuild_loop(app: &App, events: &mpsc::Receiver<notify::Result<notify::Event>>, derive: &mpsc::Sender<()>) {
+    while let Ok(first) = events.recv() {
+        let started = Instant::now();
+        let mut paths = Vec::new();
+        collect(first, &mut paths);
+        while started.elapsed() < BURST_MAX {
+            match events.recv_timeout(QUIET) {
+                Ok(event) => collect(event, &mut paths),
+                Err(mpsc::RecvTimeoutError::Timeout) => break,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        if paths.is_empty() {
+            continue;
+        }
+        paths.sort();
+        paths.dedup();
+        let mut project = write(&app.project);
+        let outcome = project.apply(&paths);
+        match outcome.status {
+            Status::Unchanged => {}
+            Status::Built { .. } => {
+                *app.broken.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                let _ = app.notices.send(Notice::Reload);
+                let _ = derive.send(());
+            }
+            Status::Failed => {
+                let json = errors_json(&project.errors());
+                *app.broken.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(json.clone());
+                let _ = app.notices.send(Notice::Diagnostics(json));
+            }
+        }
+        // Printing comes after the notice: the page should not wait for the terminal.
+        report(&project, &outcome, app.colour, false);
+    }
+}
+
+fn collect(event: notify::Result<notify::Event>, paths: &mut Vec<PathBuf>) {
+    match event {
+        Ok(event) => {
+            if !matches!(event.kind, notify::EventKind::Access(_)) {
+                paths.extend(event.paths);
+            }
+        }
+        // The watcher lost events (an overflowing queue): every watched folder may have changed.
+        Err(e) => paths.extend(e.paths),
+    }
+}
+
+/// Rebuilds `courses.json` and the search index whenever asked, outside the project lock,
+/// so a one-lesson edit reloads at once and the search catches up a moment later.
+fn derive_loop(app: &App, asks: &mpsc::Receiver<()>) {
+    while asks.recv().is_ok() {
+        while asks.try_recv().is_ok() {}
+        let Some((generation, inputs)) = read(&app.project).derive_inputs() else {
+            continue;
+        };
+        let files = inputs.build();
+        write(&app.project).install_derived(generation, files);
+    }
+}
+
+fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
+    let ms = outcome.elapsed.as_secs_f64() * 1000.0;
+    let what = if outcome.changed_files.is_empty() {
+        String::new()
+    } else {
+        let mut files = outcome.changed_files.clone();
+        if files.len() > 3 {
+            let more = files.len() - 3;
+            files.truncate(3);
+            files.push(format!("{more} more"));
+        }
+        format!(" ({})", files.join(", "))
+    };
+    match outcome.status {
+        Status::Unchanged => {}
+        Status::Built { pages } => {
+            if outcome.warnings > 0 {
+                eprint!("{}", without_summary(&render_human(&warnings_of(project), colour)));
+            }
+            let verb = if first { "built" } else { "rebuilt" };
+            eprintln!(
+                "{verb} {pages} page{} in {ms:.0} ms{what}; {}",
+                if pages == 1 { "" } else { "s" },
+                summary_line(0, outcome.warnings)
+            );
+        }
+        Status::Failed => {
+            eprint!("{}", without_summary(&render_human(&project.diagnostics(), colour)));
+            eprintln!(
+                "{}{what}: the preview keeps the last good pages and shows the errors on them; fix and save",
+                summary_line(outcome.errors, outcome.warnings)
+            );
+        }
+    }
+}
+
+/// The diagnostics without their closing count: the line after them says it with more.
+fn without_summary(text: &str) -> String {
+    match text.rsplit_once("\n\n") {
+        Some((body, _)) => format!("{body}\n\n"),
+        None => text.to_owned(),
+    }
+}
+
+fn warnings_of(project: &Project) -> Diagnostics {
+    project
+        .diagnostics()
+        .into_vec()
+        .into_iter()
+        .filter(|d| d.severity == waypost_generator::Severity::Warning)
+        .collect()
+}
+
+fn errors_json(errors: &Diagnostics) -> Arc<str> {
+    serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_owned()).into()
+}
+
+/// Refuses requests whose Host is not this loopback server: a web page elsewhere could
+/// otherwise point a DNS name at 127.0.0.1 and read the preview (DNS rebinding).
+fn host_allowed(app: &App, headers: &HeaderMap) -> bool {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
+        None => true,
+    }
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "The Waypost preview only answers at 127.0.0.1 or localhost.\n",
+    )
+        .into_response()
+}
+
+async fn events(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
+    if !host_allowed(&app, &headers) {
+        return Err(forbidden());
+    }
+    let receiver = app.notices.subscribe();
+    let first = app
+        .broken
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .map(Notice::Diagnostics);
+    let stream = stream::unfold((receiver, first), |(mut receiver, first)| async move {
+        if let Some(notice) = first {
+            return Some((Ok(event_of(&notice)), (receiver, None)));
+        }
+        let notice = match receiver.recv().await {
+            Ok(notice) => notice,
+            // Missed notices: whatever they were, the page is out of date.
+            Err(broadcast::error::RecvError::Lagged(_)) => Notice::Reload,
+            Err(broadcast::error::RecvError::Closed) => return None,
+        };
+        Some((Ok(event_of(&notice)), (receiver, None)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn event_of(notice: &Notice) -> Event {
+    match notice {
+        Notice::Reload => Event::default().event("reload").data("{}"),
+        Notice::Diagnostics(json) => Event::default().event("diagnostics").data(&**json),
+    }
+}
+
+/// The current errors as JSON (empty when the courses build).
+async fn diagnostics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !host_allowed(&app, &headers) {
+        return forbidden();
+    }
+    let json = app
+        .broken
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+        .unwrap_or_else(|| "[]".into());
+    respond(StatusCode::OK, "application/json", json.as_bytes().to_vec())
+}
+
+/// Reloads the stand-in page shown before the courses have ever built.
+const LIVE_JS: &str = "new EventSource('/__waypost/events').addEventListener('reload', () => location.reload());\n";
+
+async fn live_js(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    if !host_allowed(&app, &headers) {
+        return forbidden();
+    }
+    respond(
+        StatusCode::OK,
+        "text/javascript; charset=utf-8",
+        LIVE_JS.as_bytes().to_vec(),
+    )
+}
+
+async fn page(State(app): State<Arc<App>>, request: Request) -> Response {
+    if !host_allowed(&app, request.headers()) {
+        return forbidden();
+    }
+    let Some(path) = site_path(request.uri().path()) else {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            b"Bad path\n".to_vec(),
+        );
+    };
+    let project = read(&app.project);
+    let files = project.files();
+    if let Some(body) = files.get(&path) {
+        return respond(StatusCode::OK, content_type(&path), body.clone());
+    }
+    if !path.is_empty() && files.contains_key(&format!("{path}/index.html")) {
+        let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+        if let Ok(location) = HeaderValue::from_str(&format!("/{path}/")) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        return response;
+    }
+    if files.is_empty() {
+        // Never built: there is no last good page to show the errors on.
+        let body = never_built_page(&project.errors());
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/html; charset=utf-8",
+            body.into_bytes(),
+        );
+    }
+    match files.get("404.html") {
+        Some(body) => respond(StatusCode::NOT_FOUND, "text/html; charset=utf-8", body.clone()),
+        None => respond(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            b"Not found\n".to_vec(),
+        ),
+    }
+}
+
+/// The site path for a request path: percent-decoded, without the leading `/`, with
+/// `index.html` for folders; `None` for paths that try to leave the site.
+fn site_path(uri_path: &str) -> Option<String> {
+    let decoded = percent_decode(uri_path)?;
+    let mut path = decoded.trim_start_matches('/').to_owned();
+    if path
+        .split('/')
+        .any(|part| part == ".." || part == "." || part.contains('\\'))
+    {
+        return None;
+    }
+    if path.is_empty() || path.ends_with('/') {
+        path.push_str("index.html");
+    }
+    Some(path)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("avif") => "image/avif",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        Some("txt" | "md") => "text/plain; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The strict policy the real server sends: the preview proves pages work under it.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+                   form-action 'self'; frame-ancestors 'none'";
+
+fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// What the preview shows when the courses have not built once yet: the errors, and a
+/// script that reloads the page when they are fixed.
+fn never_built_page(errors: &Diagnostics) -> String {
+    let mut items = String::new();
+    for d in errors.iter() {
+        let place = if d.line > 0 {
+            format!("{}:{}:{}", d.file, d.line, d.column)
+        } else {
+            d.file.clone()
+        };
+        items.push_str(&format!(
+            "<li><p><code>{}</code></p><p>{}</p>{}</li>\n",
+            escape(&place),
+            escape(&d.message),
+            d.help
+                .as_deref()
+                .map(|h| format!("<p>Help: {}</p>", escape(h)))
+                .unwrap_or_default()
+        ));
+    }
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>The courses do not build yet · Waypost preview</title>\n\
+         <script type=\"module\" src=\"/__waypost/live.js\"></script>\n</head>\n<body>\n<main>\n\
+         <h1>The courses do not build yet</h1>\n\
+         <p>Fix these in your course files and save: this page reloads by itself.</p>\n\
+         <ol>\n{items}</ol>\n</main>\n</body>\n</html>\n"
+    )
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Opens `url` in the desktop's browser, where there is one.
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(target_os = "windows") {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if command.spawn().is_err() {
+        eprintln!("(no browser could be opened here; open {url} yourself)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths_map_to_site_paths() {
+        assert_eq!(site_path("/").as_deref(), Some("index.html"));
+        assert_eq!(site_path("/tiny/").as_deref(), Some("tiny/index.html"));
+        assert_eq!(
+            site_path("/tiny/first-steps.html").as_deref(),
+            Some("tiny/first-steps.html")
+        );
+        assert_eq!(site_path("/a%20b.html").as_deref(), Some("a b.html"));
+        assert_eq!(site_path("/../etc/passwd"), None);
+        assert_eq!(site_path("/tiny/%2e%2e/x"), None);
+        assert_eq!(site_path("/%zz"), None);
+        assert_eq!(site_path("/%ff"), None);
+        assert_eq!(site_path("/a\\b"), None);
+    }
+
+    #[test]
+    fn the_stand_in_page_escapes_what_authors_wrote() {
+        let page = never_built_page(
+            &std::iter::once(waypost_generator::Diagnostic::error(
+                "x/<course>.yaml",
+                waypost_generator::diagnostics::Pos::new(2, 3),
+                "bad <script>",
+            ))
+            .collect(),
+        );
+        assert!(page.contains("x/&lt;course&gt;.yaml:2:3"));
+        assert!(!page.contains("<script>"));
+    }
+}

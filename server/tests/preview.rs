@@ -1,0 +1,161 @@
+//! `waypost preview` end to end: the real binary on a temp copy of the good fixture, read
+//! over HTTP and its live-reload event stream the way the page's `preview.js` reads it.
+
+use std::fs;
+use std::time::Duration;
+
+use waypost_e2e::{Preview, copy_tree, get, repo_root};
+
+fn start() -> (tempfile::TempDir, Preview) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_tree(
+        &repo_root().join("generator/tests/fixtures/good/tiny"),
+        &dir.path().join("courses/tiny"),
+    );
+    let preview = Preview::start(env!("CARGO_BIN_EXE_waypost").as_ref(), &dir.path().join("courses"));
+    (dir, preview)
+}
+
+#[test]
+fn edits_reload_breakage_shows_diagnostics_and_a_fix_recovers() {
+    let (dir, mut preview) = start();
+    let lesson = dir.path().join("courses/tiny/lessons/01-first-steps.md");
+    let course = dir.path().join("courses/tiny/course.yaml");
+
+    // The first build is served, as a preview: banner, live-reload script, strict CSP.
+    let home = preview.get("/");
+    assert_eq!(home.status, 200, "{}", preview.log());
+    assert!(home.body.contains("Tiny Test Course"));
+    let page = preview.get("/tiny/first-steps.html");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("preview-banner"), "no preview banner");
+    assert!(page.body.contains("preview."), "no live-reload script");
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|c| c.contains("script-src 'self'"))
+    );
+    assert_eq!(preview.get("/tiny").status, 308);
+    assert_eq!(preview.get("/tiny/").status, 200);
+    assert_eq!(preview.get("/no-such-page.html").status, 404);
+
+    // A lesson edit: one reload event, and the page has the new text.
+    let events = preview.events();
+    let text = fs::read_to_string(&lesson).expect("lesson");
+    fs::write(
+        &lesson,
+        format!("{text}\n## Freshly written section\n\nBrand-new words.\n"),
+    )
+    .expect("edit");
+    events.expect("reload");
+    let page = preview.get("/tiny/first-steps.html");
+    assert!(page.body.contains("Freshly written section"), "the edit is not served");
+
+    // Broken YAML: a diagnostics event with file and line, the last good page stays served,
+    // and a page that connects meanwhile hears about the errors at once.
+    let good_yaml = fs::read_to_string(&course).expect("course.yaml");
+    fs::write(&course, good_yaml.replace("title: Tiny Test Course", "title: [Tiny")).expect("break");
+    let event = events.expect("diagnostics");
+    let diags: serde_json::Value = serde_json::from_str(&event.data).expect("JSON diagnostics");
+    let first = &diags[0];
+    // Files are named as the command line named the courses folder (here an absolute path).
+    assert!(
+        first["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("courses/tiny/course.yaml")),
+        "{diags}"
+    );
+    assert_eq!(first["severity"], "error");
+    assert!(first["line"].as_u64().is_some_and(|l| l > 0), "{diags}");
+    assert!(
+        preview
+            .get("/tiny/first-steps.html")
+            .body
+            .contains("Freshly written section")
+    );
+    let late = preview.events();
+    assert_eq!(late.expect("diagnostics").data, event.data);
+    let listed: serde_json::Value = serde_json::from_str(&preview.get("/__waypost/diagnostics").body).expect("JSON");
+    assert_eq!(listed, diags);
+    assert!(
+        preview.log().contains("tiny/course.yaml:2:"),
+        "the terminal shows no diagnostics:\n{}",
+        preview.log()
+    );
+
+    // A broken quiz in a lesson is reported with its line too.
+    fs::write(&course, &good_yaml).expect("fix");
+    events.expect("reload");
+    let good_lesson = fs::read_to_string(&lesson).expect("lesson");
+    fs::write(&lesson, good_lesson.replace("type: single", "type: singel")).expect("break quiz");
+    let event = events.expect("diagnostics");
+    assert!(event.data.contains("tiny/lessons/01-first-steps.md"), "{}", event.data);
+    assert!(event.data.contains("singel"), "{}", event.data);
+
+    // The fix: a reload, no diagnostics left, and the server never stopped.
+    fs::write(&lesson, &good_lesson).expect("fix quiz");
+    events.expect("reload");
+    assert_eq!(preview.get("/__waypost/diagnostics").body, "[]");
+    assert!(
+        preview
+            .get("/tiny/first-steps.html")
+            .body
+            .contains("Freshly written section")
+    );
+    assert!(preview.is_running(), "the preview exited:\n{}", preview.log());
+}
+
+#[test]
+fn new_lessons_and_deleted_ones_appear_and_disappear() {
+    let (dir, preview) = start();
+    let events = preview.events();
+    let course = dir.path().join("courses/tiny/course.yaml");
+    let yaml = fs::read_to_string(&course).expect("course.yaml");
+    fs::write(
+        dir.path().join("courses/tiny/lessons/03-extra.md"),
+        "---\ntitle: An extra lesson\nobjectives:\n  - Appear in the preview\n---\n\nExtra words.\n",
+    )
+    .expect("new lesson");
+    fs::write(
+        &course,
+        yaml.replace("all-question-types]", "all-question-types, extra]"),
+    )
+    .expect("list it");
+    events.expect("reload");
+    // The two writes may arrive as two rebuilds; wait until the page is there.
+    let mut found = false;
+    for _ in 0..100 {
+        if preview.get("/tiny/extra.html").status == 200 {
+            found = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(found, "the new lesson is not served:\n{}", preview.log());
+    assert!(preview.get("/tiny/").body.contains("An extra lesson"));
+
+    fs::write(&course, &yaml).expect("unlist");
+    fs::remove_file(dir.path().join("courses/tiny/lessons/03-extra.md")).expect("delete");
+    let mut gone = false;
+    for _ in 0..100 {
+        if preview.get("/tiny/extra.html").status == 404 {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(gone, "the deleted lesson is still served:\n{}", preview.log());
+}
+
+#[test]
+fn only_loopback_names_are_answered() {
+    let (_dir, preview) = start();
+    // DNS rebinding: a page on another site that points its name at 127.0.0.1.
+    let evil = get(preview.port, "/", &format!("attacker.example:{}", preview.port));
+    assert_eq!(evil.status, 403);
+    assert_eq!(get(preview.port, "/__waypost/events", "attacker.example").status, 403);
+    assert_eq!(
+        get(preview.port, "/", &format!("localhost:{}", preview.port)).status,
+        200
+    );
+    assert_eq!(preview.get("/../../etc/passwd").status, 400);
+}
