@@ -285,8 +285,10 @@ fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
     match outcome.status {
         Status::Unchanged => {}
         Status::Built { pages } => {
-            if outcome.warnings > 0 {
-                eprint!("{}", without_summary(&render_human(&warnings_of(project), colour)));
+            // The first build lists every warning; a rebuild only those of the files it read.
+            let shown = warnings_of(project, (!first).then_some(&outcome.changed_files));
+            if !shown.is_empty() {
+                eprint!("{}", without_summary(&render_human(&shown, colour)));
             }
             let verb = if first { "built" } else { "rebuilt" };
             eprintln!(
@@ -313,12 +315,13 @@ fn without_summary(text: &str) -> String {
     }
 }
 
-fn warnings_of(project: &Project) -> Diagnostics {
+fn warnings_of(project: &Project, only: Option<&Vec<String>>) -> Diagnostics {
     project
         .diagnostics()
         .into_vec()
         .into_iter()
         .filter(|d| d.severity == waypost_generator::Severity::Warning)
+        .filter(|d| only.is_none_or(|files| files.contains(&d.file)))
         .collect()
 }
 

@@ -9,6 +9,7 @@
 #      site/     the shipped courses (precompressed .br/.gz twins)
 #      static/   the same with --static-only (every quiz is practice)
 #      hostile/  fixtures/hostile, a lesson full of injection vectors (QUALITY B3)
+#    and passes the binary itself (WAYPOST_BIN) to preview.test.mjs, which runs `waypost preview`
 # 4. runs node's test runner on tests/browser/*.test.mjs; exits non-zero if any test fails.
 set -euo pipefail
 
@@ -40,6 +41,7 @@ echo "browser suite: building the sites into $WORK"
 (cd "$ROOT" && "$WAYPOST" build courses --out "$WORK/static" --static-only --no-compress)
 (cd "$ROOT" && "$WAYPOST" build "$HERE/fixtures/hostile" --out "$WORK/hostile" --no-compress)
 
+export WAYPOST_BIN="$WAYPOST"
 export WAYPOST_SITE="$WORK/site"
 export WAYPOST_STATIC_SITE="$WORK/static"
 export WAYPOST_HOSTILE_SITE="$WORK/hostile"
