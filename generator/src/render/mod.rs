@@ -68,12 +68,7 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
                 &env,
                 "catalog.html",
                 &CatalogCtx {
-                    page: page(
-                        "",
-                        "Courses · Waypost".into(),
-                        "Self-paced cybersecurity courses with quizzes and certificates.".into(),
-                        lang,
-                    ),
+                    page: page("", "Courses · Waypost".into(), catalog_description(mode).into(), lang),
                     courses: cards,
                 },
             ),
@@ -251,6 +246,15 @@ fn hash_statics(theme: &Theme, mode: RenderMode, files: &mut Files) -> AssetsVie
         files.insert(path, bytes.to_vec());
     }
     view
+}
+
+/// The catalog's meta description: a `--static-only` site issues no certificates.
+fn catalog_description(mode: RenderMode) -> &'static str {
+    if mode.static_only {
+        "Self-paced cybersecurity courses with quizzes."
+    } else {
+        "Self-paced cybersecurity courses with quizzes and certificates."
+    }
 }
 
 fn hex8(bytes: &[u8]) -> String {
