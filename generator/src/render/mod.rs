@@ -177,6 +177,10 @@ struct QuizCtx {
 fn environment(theme: &Theme) -> Result<Environment<'static>, Vec<Diagnostic>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A `{% … %}` tag on a line of its own leaves no blank line behind. Only template source
+    // whitespace changes: author HTML (code blocks included) arrives through variables.
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
             AutoEscape::Html
