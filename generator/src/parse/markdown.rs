@@ -198,10 +198,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 self.heading = Some((level, id.map(|i| i.to_string()), Vec::new(), String::new(), pos));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
-                    CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
-                    CodeBlockKind::Indented => String::new(),
-                };
+                let lang = code_lang(&kind);
                 let pos = self.pos(offset);
                 self.code = Some((lang, String::new(), pos));
             }
@@ -484,15 +481,7 @@ impl<'a> BodyRenderer<'a, '_> {
             return;
         }
         push_words(&mut self.section.text, &code);
-        let body = highlight(&lang, &code).unwrap_or_else(|| escape(&code));
-        let lang_attr = if lang.is_empty() {
-            String::new()
-        } else {
-            format!(" data-lang=\"{}\"", escape(&lang))
-        };
-        self.events.push(Event::Html(
-            format!("<pre class=\"code\"{lang_attr}><code>{body}</code></pre>\n").into(),
-        ));
+        self.events.push(Event::Html(code_block_html(&lang, &code).into()));
     }
 
     fn flush_segment(&mut self) {
@@ -521,6 +510,27 @@ impl<'a> BodyRenderer<'a, '_> {
             .sections
             .retain(|s| s.id.is_some() || !s.text.trim().is_empty());
         self.out
+    }
+}
+
+/// A fenced or indented code block: `pre.code` with the language as `data-lang` (the theme shows
+/// it as a caption) and the highlighter's spans. Lesson bodies and quiz snippets share it, so a
+/// code block looks and scrolls the same wherever an author writes it.
+fn code_block_html(lang: &str, code: &str) -> String {
+    let body = highlight(lang, code).unwrap_or_else(|| escape(code));
+    let lang_attr = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape(lang))
+    };
+    format!("<pre class=\"code\"{lang_attr}><code>{body}</code></pre>\n")
+}
+
+/// The language of a code block: the first word of a fence's info string.
+fn code_lang(kind: &CodeBlockKind<'_>) -> String {
+    match kind {
+        CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_owned(),
+        CodeBlockKind::Indented => String::new(),
     }
 }
 
@@ -593,8 +603,26 @@ pub fn sanitize(html: &str) -> String {
 /// Markdown for short texts (prompts, options, feedback, summaries), rendered and sanitised.
 pub fn snippet_html(md: &str) -> String {
     let mut raw = false;
-    let events: Vec<Event<'_>> = Parser::new_ext(md, options())
-        .map(|e| match e {
+    // A code block is collected and rendered as in lesson bodies (`pre.code`, highlighted).
+    let mut code: Option<(String, String)> = None;
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for event in Parser::new_ext(md, options()) {
+        if let Some((lang, text)) = &mut code {
+            match event {
+                Event::Text(t) => text.push_str(&t),
+                Event::End(TagEnd::CodeBlock) => {
+                    events.push(Event::Html(code_block_html(lang, text).into()));
+                    code = None;
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let event = match event {
+            Event::Start(Tag::CodeBlock(kind)) => {
+                code = Some((code_lang(&kind), String::new()));
+                continue;
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -617,13 +645,14 @@ pub fn snippet_html(md: &str) -> String {
                 title,
                 id,
             }),
-            Event::Html(_) | Event::InlineHtml(_) => {
+            e @ (Event::Html(_) | Event::InlineHtml(_)) => {
                 raw = true;
                 e
             }
             other => other,
-        })
-        .collect();
+        };
+        events.push(event);
+    }
     events_to_html(events, raw).trim_end().to_owned()
 }
 
@@ -822,6 +851,21 @@ mod tests {
             )
         );
         assert!(body.segments[1].contains("After"));
+    }
+
+    #[test]
+    fn snippet_code_blocks_render_like_lesson_code_blocks() {
+        let md = "Which record?\n\n```dns\nexample.org. IN TXT \"v=spf1 -all\"\n```\n";
+        let snippet = snippet_html(md);
+        let body = render(md);
+        let block = |html: &str| html[html.find("<pre").expect("a pre")..].trim_end().to_owned();
+        assert!(
+            snippet.contains("<pre class=\"code\" data-lang=\"dns\"><code><span class=\"tok-"),
+            "{snippet}"
+        );
+        assert_eq!(block(&snippet), block(&body.segments[0]));
+        assert!(!snippet.contains("language-"), "{snippet}");
+        assert!(snippet_html("    indented\n").starts_with("<pre class=\"code\"><code>indented"));
     }
 
     #[test]

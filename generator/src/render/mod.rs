@@ -68,12 +68,7 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
                 &env,
                 "catalog.html",
                 &CatalogCtx {
-                    page: page(
-                        "",
-                        "Courses · Waypost".into(),
-                        "Self-paced cybersecurity courses with quizzes and certificates.".into(),
-                        lang,
-                    ),
+                    page: page("", "Courses · Waypost".into(), catalog_description(mode).into(), lang),
                     courses: cards,
                 },
             ),
@@ -182,6 +177,10 @@ struct QuizCtx {
 fn environment(theme: &Theme) -> Result<Environment<'static>, Vec<Diagnostic>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A `{% … %}` tag on a line of its own leaves no blank line behind. Only template source
+    // whitespace changes: author HTML (code blocks included) arrives through variables.
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
             AutoEscape::Html
@@ -251,6 +250,15 @@ fn hash_statics(theme: &Theme, mode: RenderMode, files: &mut Files) -> AssetsVie
         files.insert(path, bytes.to_vec());
     }
     view
+}
+
+/// The catalog's meta description: a `--static-only` site issues no certificates.
+fn catalog_description(mode: RenderMode) -> &'static str {
+    if mode.static_only {
+        "Self-paced cybersecurity courses with quizzes."
+    } else {
+        "Self-paced cybersecurity courses with quizzes and certificates."
+    }
 }
 
 fn hex8(bytes: &[u8]) -> String {

@@ -60,7 +60,7 @@ impl Renderer {
             page: self.page(
                 "",
                 "Courses · Waypost".into(),
-                "Self-paced cybersecurity courses with quizzes and certificates.".into(),
+                catalog_description(self.mode).into(),
                 lang,
             ),
             courses: courses.iter().map(|c| course_card(&c.course)).collect(),

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::views::{ChoiceView, LeftView, OptionView, QuestionView, QuizView};
-use crate::model::{Question, QuestionKind, Quiz, display_order};
+use crate::model::{Question, QuestionKind, Quiz, display_order, option_order};
 use crate::parse::markdown::escape;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,34 +62,42 @@ fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) ->
     };
     let (key, answer_html) = match &q.kind {
         QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
-            view.options = options
+            // Authors tend to write the right answer first: show a shuffle, and use displayed
+            // positions as values so the form reveals nothing of the author's order either.
+            let texts: Vec<String> = options.iter().map(|o| o.text_html.clone()).collect();
+            let order = option_order(&texts);
+            view.options = order
                 .iter()
                 .enumerate()
-                .map(|(i, o)| OptionView {
-                    value: i.to_string(),
-                    dom_id: format!("{}-o{i}", view.dom_id),
-                    text_html: o.text_html.clone(),
-                    correct: practice.then_some(o.correct),
-                    feedback_html: if practice { o.feedback_html.clone() } else { None },
+                .map(|(pos, &i)| OptionView {
+                    value: pos.to_string(),
+                    dom_id: format!("{}-o{pos}", view.dom_id),
+                    text_html: options[i].text_html.clone(),
+                    correct: practice.then_some(options[i].correct),
+                    feedback_html: if practice {
+                        options[i].feedback_html.clone()
+                    } else {
+                        None
+                    },
                 })
                 .collect();
-            let correct: Vec<String> = options
+            let correct: Vec<usize> = order
                 .iter()
                 .enumerate()
-                .filter(|(_, o)| o.correct)
-                .map(|(i, _)| i.to_string())
+                .filter(|&(_, &i)| options[i].correct)
+                .map(|(pos, _)| pos)
                 .collect();
-            let texts: Vec<&str> = options
+            let shown: Vec<&str> = correct
                 .iter()
-                .filter(|o| o.correct)
-                .map(|o| o.text_html.as_str())
+                .map(|&pos| options[order[pos]].text_html.as_str())
                 .collect();
+            let values: Vec<String> = correct.iter().map(usize::to_string).collect();
             let key = if matches!(q.kind, QuestionKind::Single { .. }) {
-                json!(correct.first().cloned().unwrap_or_default())
+                json!(values.first().cloned().unwrap_or_default())
             } else {
-                json!(correct)
+                json!(values)
             };
-            (key, list_html(&texts))
+            (key, list_html(&shown))
         }
         QuestionKind::TrueFalse { answer } => {
             view.options = [("true", "True"), ("false", "False")]
@@ -261,10 +269,75 @@ mod tests {
         }
     }
 
+    fn options(texts: &[(&str, bool)]) -> Vec<QuizOption> {
+        texts
+            .iter()
+            .map(|&(text, correct)| QuizOption {
+                text_html: text.into(),
+                correct,
+                feedback_html: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn options_are_shuffled_and_keyed_by_displayed_position() {
+        let mut quiz = quiz();
+        let author = [
+            ("SPF", true),
+            ("DKIM", false),
+            ("DMARC", true),
+            ("BIMI", false),
+            ("MTA-STS", false),
+        ];
+        quiz.questions[0].kind = QuestionKind::Multiple {
+            options: options(&author),
+        };
+        for mode in [QuizMode::Practice, QuizMode::Graded] {
+            let view = quiz_view(&quiz, "c", "l", 80, mode);
+            let q = &view.questions[0];
+            let shown: Vec<&str> = q.options.iter().map(|o| o.text_html.as_str()).collect();
+            assert_ne!(
+                shown,
+                author.map(|(t, _)| t),
+                "{mode:?}: options are not in author order"
+            );
+            for (pos, o) in q.options.iter().enumerate() {
+                assert_eq!(o.value, pos.to_string(), "{mode:?}: values are displayed positions");
+                assert_eq!(
+                    o.dom_id,
+                    format!("{}-o{pos}", q.dom_id),
+                    "{mode:?}: ids follow the display"
+                );
+            }
+        }
+        let view = quiz_view(&quiz, "c", "l", 80, QuizMode::Practice);
+        let q = &view.questions[0];
+        let key: Vec<String> = serde_json::from_str(q.key_json.as_deref().unwrap_or("null")).expect("key");
+        let mut keyed: Vec<&str> = key
+            .iter()
+            .map(|v| q.options[v.parse::<usize>().expect("a position")].text_html.as_str())
+            .collect();
+        keyed.sort_unstable();
+        assert_eq!(keyed, ["DMARC", "SPF"]);
+        let marked: Vec<&str> = q
+            .options
+            .iter()
+            .filter(|o| o.correct == Some(true))
+            .map(|o| o.text_html.as_str())
+            .collect();
+        assert_eq!(marked.len(), 2);
+        assert!(marked.iter().all(|t| keyed.contains(t)));
+    }
+
     #[test]
     fn practice_keys_use_displayed_positions() {
         let view = quiz_view(&quiz(), "c", "l", 80, QuizMode::Practice);
-        assert_eq!(view.questions[0].key_json.as_deref(), Some("\"1\""));
+        let single = &view.questions[0];
+        let key: String = serde_json::from_str(single.key_json.as_deref().unwrap_or("null")).expect("key");
+        let chosen = &single.options[key.parse::<usize>().expect("a position")];
+        assert_eq!((chosen.text_html.as_str(), chosen.correct), ("B", Some(true)));
+        assert_eq!(single.answer_html.as_deref(), Some("B"));
         let order = &view.questions[1];
         let key: Vec<String> = serde_json::from_str(order.key_json.as_deref().unwrap_or("[]")).expect("key");
         let shown: Vec<&str> = key

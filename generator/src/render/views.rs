@@ -12,6 +12,8 @@ pub struct PageView {
     pub site_title: String,
     pub assets: AssetsView,
     pub preview: bool,
+    /// No server behind the site (`--static-only`): nothing grades a quiz, records progress or
+    /// issues a certificate, so no page may promise one or call the API.
     pub static_only: bool,
     pub generator: String,
 }

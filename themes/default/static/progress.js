@@ -1,5 +1,6 @@
 // Waypost progress: remembers visited/completed lessons and quiz results in localStorage
-// (key "waypost.progress.v1") and shows them on the catalog, course and lesson pages.
+// (key "waypost.progress.v1") and shows them on the catalog, course and lesson pages; when a
+// server is behind the site (<body data-api="…/api/">), completed lessons are posted to it too.
 // Progressive enhancement only: pages read fine without it.
 
 const KEY = 'waypost.progress.v1';
@@ -115,10 +116,12 @@ function catalogPage(data) {
   }
 }
 
+// Tells the server, when there is one: pages of a --static-only build carry no <body data-api>.
 function postProgress(button) {
-  const root = button.dataset.root || '';
+  const api = document.body.dataset.api;
+  if (api === undefined) return;
   try {
-    fetch(`${root}api/progress`, {
+    fetch(`${api}progress`, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json' },
