@@ -4,6 +4,7 @@
 mod answers;
 mod courses;
 mod fixtures;
+mod formats;
 mod incremental;
 mod properties;
 mod support;
