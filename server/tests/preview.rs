@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use waypost_e2e::{Preview, copy_tree, get, repo_root};
 
+/// Saves as many editors do (a temp file renamed over the old one), so the preview never
+/// sees a half-written file between two steps that expect exact diagnostics.
+fn save(path: &std::path::Path, text: &str) {
+    let temp = path.with_extension("saving");
+    fs::write(&temp, text).expect("write");
+    fs::rename(&temp, path).expect("rename");
+}
+
 fn start() -> (tempfile::TempDir, Preview) {
     let dir = tempfile::tempdir().expect("temp dir");
     copy_tree(
@@ -53,7 +61,7 @@ fn edits_reload_breakage_shows_diagnostics_and_a_fix_recovers() {
     // Broken YAML: a diagnostics event with file and line, the last good page stays served,
     // and a page that connects meanwhile hears about the errors at once.
     let good_yaml = fs::read_to_string(&course).expect("course.yaml");
-    fs::write(&course, good_yaml.replace("title: Tiny Test Course", "title: [Tiny")).expect("break");
+    save(&course, &good_yaml.replace("title: Tiny Test Course", "title: [Tiny"));
     let event = events.expect("diagnostics");
     let diags: serde_json::Value = serde_json::from_str(&event.data).expect("JSON diagnostics");
     let first = &diags[0];
@@ -83,16 +91,16 @@ fn edits_reload_breakage_shows_diagnostics_and_a_fix_recovers() {
     );
 
     // A broken quiz in a lesson is reported with its line too.
-    fs::write(&course, &good_yaml).expect("fix");
+    save(&course, &good_yaml);
     events.expect("reload");
     let good_lesson = fs::read_to_string(&lesson).expect("lesson");
-    fs::write(&lesson, good_lesson.replace("type: single", "type: singel")).expect("break quiz");
+    save(&lesson, &good_lesson.replace("type: single", "type: singel"));
     let event = events.expect("diagnostics");
     assert!(event.data.contains("tiny/lessons/01-first-steps.md"), "{}", event.data);
     assert!(event.data.contains("singel"), "{}", event.data);
 
     // The fix: a reload, no diagnostics left, and the server never stopped.
-    fs::write(&lesson, &good_lesson).expect("fix quiz");
+    save(&lesson, &good_lesson);
     events.expect("reload");
     assert_eq!(preview.get("/__waypost/diagnostics").body, "[]");
     assert!(
