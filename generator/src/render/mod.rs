@@ -433,21 +433,19 @@ fn lesson_ctx(
     })
 }
 
-fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc> {
+fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc<'_>> {
     let mut docs = Vec::new();
     for c in courses {
         for (_, l) in ordered_lessons(c) {
+            let page = format!("{}/{}.html", c.course.id, l.lesson.id);
             for s in &l.body.sections {
-                let url = match &s.id {
-                    Some(id) => format!("{}/{}.html#{id}", c.course.id, l.lesson.id),
-                    None => format!("{}/{}.html", c.course.id, l.lesson.id),
-                };
                 docs.push(SearchDoc {
-                    url,
-                    lesson: l.lesson.title.clone(),
-                    section: s.heading.clone(),
-                    course: c.course.title.clone(),
-                    text: s.text.clone(),
+                    page: page.clone(),
+                    anchor: s.id.as_deref().unwrap_or(""),
+                    lesson: &l.lesson.title,
+                    section: &s.heading,
+                    course: &c.course.title,
+                    text: &s.text,
                 });
             }
         }
