@@ -10,7 +10,8 @@
 //!    warnings.
 //! 4. [`render::render`]: view models through the theme into pages, `courses.json` and the
 //!    search index.
-//! 5. [`output::write`]: files to disk with content-hashed assets and `.br`/`.gz` twins.
+//! 5. [`output::write`]: files to disk with content-hashed assets and `.br`/`.gz` twins;
+//!    [`build_into`] instead streams each file to an [`output::Writer`] as it is rendered.
 //!
 //! Only `load` and `output` touch the file system. Every stage reports problems as
 //! [`Diagnostic`]s and carries on, so an author sees every mistake in one run; [`build`] fails
@@ -32,8 +33,9 @@ pub mod theme;
 pub mod validate;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
@@ -137,31 +139,16 @@ pub fn check(opts: &Options) -> Diagnostics {
 /// Builds the site: the whole pipeline. `Err` holds every diagnostic when any is an error.
 pub fn build(opts: &Options) -> Result<Site, Diagnostics> {
     let started = Instant::now();
-    let (courses, mut diags) = load_and_validate(opts);
-    let theme = match &opts.theme {
-        Some(dir) => load::load_theme(dir).map_err(|d| std::iter::once(d).collect::<Diagnostics>())?,
-        None => Theme::embedded(),
-    };
-    if diags.has_errors() {
-        return Err(diags);
-    }
-    opts.report(Stage::Render);
+    let (courses, theme, mut diags) = prepare(opts)?;
     let files = match render::render(&courses, &theme, opts.mode) {
         Ok(files) => files,
-        Err(errors) => {
-            errors.into_iter().for_each(|d| diags.push(d));
-            diags.sort();
-            return Err(diags);
-        }
+        Err(errors) => return Err(with_errors(diags, errors)),
     };
     let render_time = started.elapsed();
     let mut stats = Stats {
-        courses: courses.len(),
-        lessons: courses.iter().map(|c| c.lessons.len()).sum(),
         pages: files.keys().filter(|k| k.ends_with(".html")).count(),
-        quizzes: courses.iter().map(|c| c.course.quizzes().count()).sum(),
         render_time,
-        ..Stats::default()
+        ..Stats::of(&courses)
     };
     if let Some(out) = &opts.out {
         opts.report(Stage::Write);
@@ -187,6 +174,84 @@ pub fn build(opts: &Options) -> Result<Site, Diagnostics> {
         warnings: diags,
         stats,
     })
+}
+
+/// What [`build_into`] did: the build's warnings and figures.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub warnings: Diagnostics,
+    pub stats: Stats,
+}
+
+/// Builds the site straight into `out` (`waypost build`): each file is written as soon as it
+/// is rendered, so the whole site is never held in memory. The files on disk are byte for
+/// byte those [`build`] writes. If rendering fails part way, the files rendered so far are
+/// written but nothing is removed, and the manifest keeps listing every file in the folder.
+/// `render_time` is the time to the last file handed over, `write_time` what follows.
+pub fn build_into(opts: &Options, out: &Path) -> Result<Built, Diagnostics> {
+    let started = Instant::now();
+    let (courses, theme, diags) = prepare(opts)?;
+    let write_opts = output::WriteOptions {
+        precompress: opts.precompress,
+    };
+    let writer = output::Writer::create(out, write_opts).map_err(|d| with_errors(diags.clone(), vec![d]))?;
+    let pages = AtomicUsize::new(0);
+    let rendered = render::render_into(&courses, &theme, opts.mode, &|path, bytes| {
+        if path.ends_with(".html") {
+            pages.fetch_add(1, Ordering::Relaxed);
+        }
+        writer.put(&path, &bytes);
+    });
+    let render_time = started.elapsed();
+    opts.report(Stage::Write);
+    let finished = writer.finish(rendered.is_ok());
+    if let Err(errors) = rendered {
+        return Err(with_errors(diags, errors.into_iter().chain(finished.err()).collect()));
+    }
+    let write = match finished {
+        Ok(w) => w,
+        Err(d) => return Err(with_errors(diags, vec![d])),
+    };
+    let stats = Stats {
+        pages: pages.into_inner(),
+        write: Some(write),
+        render_time,
+        write_time: started.elapsed() - render_time,
+        ..Stats::of(&courses)
+    };
+    Ok(Built { warnings: diags, stats })
+}
+
+impl Stats {
+    fn of(courses: &[ParsedCourse]) -> Self {
+        Stats {
+            courses: courses.len(),
+            lessons: courses.iter().map(|c| c.lessons.len()).sum(),
+            quizzes: courses.iter().map(|c| c.course.quizzes().count()).sum(),
+            ..Stats::default()
+        }
+    }
+}
+
+/// Load, parse, validate and the theme: everything before render. `Err` when any
+/// diagnostic is an error.
+fn prepare(opts: &Options) -> Result<(Vec<ParsedCourse>, Theme, Diagnostics), Diagnostics> {
+    let (courses, diags) = load_and_validate(opts);
+    let theme = match &opts.theme {
+        Some(dir) => load::load_theme(dir).map_err(|d| std::iter::once(d).collect::<Diagnostics>())?,
+        None => Theme::embedded(),
+    };
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    opts.report(Stage::Render);
+    Ok((courses, theme, diags))
+}
+
+fn with_errors(mut diags: Diagnostics, errors: Vec<Diagnostic>) -> Diagnostics {
+    errors.into_iter().for_each(|d| diags.push(d));
+    diags.sort();
+    diags
 }
 
 fn load_and_validate(opts: &Options) -> (Vec<ParsedCourse>, Diagnostics) {

@@ -7,11 +7,12 @@
 //! Only files listed in the manifest are ever deleted, so `--out` pointing at a folder with
 //! other content is safe.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::hash::{DefaultHasher, Hasher};
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
@@ -36,70 +37,135 @@ pub struct WriteStats {
     pub compressed: usize,
 }
 
+/// Writes a whole site held in memory.
 pub fn write(files: &Files, out: &Path, opts: WriteOptions) -> Result<WriteStats, Diagnostic> {
-    let fail = |what: &str, path: &Path, e: std::io::Error| {
-        Diagnostic::error(path.display().to_string(), Pos::FILE, format!("cannot {what}: {e}"))
-    };
-    fs::create_dir_all(out).map_err(|e| fail("create the output folder", out, e))?;
-    let previous = read_manifest(&out.join(MANIFEST));
-    let dirs: std::collections::BTreeSet<&str> = files
-        .keys()
-        .filter_map(|p| p.rsplit_once('/').map(|(d, _)| d))
-        .collect();
-    for dir in dirs {
-        let path = out.join(dir);
-        fs::create_dir_all(&path).map_err(|e| fail("create folder", &path, e))?;
-    }
-    let entries: Vec<(&String, &Vec<u8>)> = files.iter().collect();
-    let results: Vec<Result<(String, u64, bool, bool), Diagnostic>> = entries
-        .par_iter()
-        .map(|(rel, bytes)| {
-            let hash = fingerprint(bytes);
-            let path = out.join(rel);
-            let compress = opts.precompress && is_compressible(rel) && bytes.len() > 256;
-            let unchanged = previous.get(rel.as_str()) == Some(&(hash, compress))
-                && fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
-                && (!compress || (twin(&path, "br").exists() && twin(&path, "gz").exists()));
-            if !unchanged {
-                fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
-                let _ = fs::remove_file(twin(&path, "br"));
-                let _ = fs::remove_file(twin(&path, "gz"));
-                if compress {
-                    fs::write(twin(&path, "gz"), gzip(bytes)).map_err(|e| fail("write", &path, e))?;
-                    fs::write(twin(&path, "br"), brotli(bytes)).map_err(|e| fail("write", &path, e))?;
-                }
-            }
-            Ok(((*rel).clone(), hash, compress, unchanged))
+    let writer = Writer::create(out, opts)?;
+    files.par_iter().for_each(|(rel, bytes)| writer.put(rel, bytes));
+    writer.finish(true)
+}
+
+/// Writes files as they are handed over, from any thread, so a build need not hold the whole
+/// site in memory; [`Writer::finish`] then removes what the previous build wrote and this one
+/// did not, and writes the manifest. The bytes on disk are those [`write`] writes.
+pub struct Writer {
+    out: PathBuf,
+    opts: WriteOptions,
+    previous: HashMap<String, (u64, bool)>,
+    /// Folders known to exist.
+    dirs: Mutex<HashSet<PathBuf>>,
+    /// (path, fingerprint, compressed, unchanged) of every file handed over.
+    entries: Mutex<Vec<(String, u64, bool, bool)>>,
+    /// The first error, reported by `finish`.
+    error: Mutex<Option<Diagnostic>>,
+}
+
+impl Writer {
+    pub fn create(out: &Path, opts: WriteOptions) -> Result<Self, Diagnostic> {
+        fs::create_dir_all(out).map_err(|e| fail("create the output folder", out, e))?;
+        Ok(Self {
+            out: out.to_owned(),
+            opts,
+            previous: read_manifest(&out.join(MANIFEST)),
+            dirs: Mutex::new(HashSet::from([out.to_owned()])),
+            entries: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
         })
-        .collect();
-    let mut stats = WriteStats::default();
-    let mut manifest = String::new();
-    for r in results {
-        let (rel, hash, compress, unchanged) = r?;
-        if unchanged {
-            stats.unchanged += 1;
-        } else {
-            stats.written += 1;
-            stats.compressed += usize::from(compress);
-        }
-        manifest.push_str(&format!("{hash:016x}\t{}\t{rel}\n", u8::from(compress)));
     }
-    for rel in previous.keys() {
-        if !files.contains_key(rel) && is_safe_relative(rel) {
-            let path = out.join(rel);
-            if fs::remove_file(&path).is_ok() {
-                stats.removed += 1;
+
+    /// Writes `bytes` to `rel` (with twins) unless the previous build wrote the same bytes.
+    pub fn put(&self, rel: &str, bytes: &[u8]) {
+        match self.put_file(rel, bytes) {
+            Ok(entry) => lock(&self.entries).push(entry),
+            Err(d) => {
+                lock(&self.error).get_or_insert(d);
             }
+        }
+    }
+
+    fn put_file(&self, rel: &str, bytes: &[u8]) -> Result<(String, u64, bool, bool), Diagnostic> {
+        let hash = fingerprint(bytes);
+        let path = self.out.join(rel);
+        if let Some(dir) = path.parent()
+            && !lock(&self.dirs).contains(dir)
+        {
+            fs::create_dir_all(dir).map_err(|e| fail("create folder", dir, e))?;
+            lock(&self.dirs).insert(dir.to_owned());
+        }
+        let compress = self.opts.precompress && is_compressible(rel) && bytes.len() > 256;
+        let unchanged = self.previous.get(rel) == Some(&(hash, compress))
+            && fs::metadata(&path).is_ok_and(|m| m.len() == bytes.len() as u64)
+            && (!compress || (twin(&path, "br").exists() && twin(&path, "gz").exists()));
+        if !unchanged {
+            fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
             let _ = fs::remove_file(twin(&path, "br"));
             let _ = fs::remove_file(twin(&path, "gz"));
-            remove_empty_parents(out, &path);
+            if compress {
+                fs::write(twin(&path, "gz"), gzip(bytes)).map_err(|e| fail("write", &path, e))?;
+                fs::write(twin(&path, "br"), brotli(bytes)).map_err(|e| fail("write", &path, e))?;
+            }
         }
+        Ok((rel.to_owned(), hash, compress, unchanged))
     }
-    let manifest_path = out.join(MANIFEST);
-    let mut f = fs::File::create(&manifest_path).map_err(|e| fail("write", &manifest_path, e))?;
-    f.write_all(manifest.as_bytes())
-        .map_err(|e| fail("write", &manifest_path, e))?;
-    Ok(stats)
+
+    /// Records what was written. A `complete` build also removes the files the previous build
+    /// wrote and this one did not; an incomplete one (it failed part way) removes nothing and
+    /// keeps the previous entries of the files it did not reach, so every file this folder
+    /// holds from any build stays in the manifest.
+    pub fn finish(self, complete: bool) -> Result<WriteStats, Diagnostic> {
+        if let Some(d) = self.error.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            return Err(d);
+        }
+        let mut entries = self.entries.into_inner().unwrap_or_else(PoisonError::into_inner);
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut stats = WriteStats::default();
+        let mut manifest = String::new();
+        let line = |manifest: &mut String, rel: &str, hash: u64, compress: bool| {
+            manifest.push_str(&format!("{hash:016x}\t{}\t{rel}\n", u8::from(compress)));
+        };
+        for (rel, hash, compress, unchanged) in &entries {
+            if *unchanged {
+                stats.unchanged += 1;
+            } else {
+                stats.written += 1;
+                stats.compressed += usize::from(*compress);
+            }
+            line(&mut manifest, rel, *hash, *compress);
+        }
+        let this_build: HashSet<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+        let mut gone: Vec<(&String, &(u64, bool))> = self
+            .previous
+            .iter()
+            .filter(|(rel, _)| !this_build.contains(rel.as_str()))
+            .collect();
+        gone.sort_unstable();
+        for (rel, &(hash, compress)) in gone {
+            if !complete {
+                line(&mut manifest, rel, hash, compress);
+            } else if is_safe_relative(rel) {
+                let path = self.out.join(rel);
+                if fs::remove_file(&path).is_ok() {
+                    stats.removed += 1;
+                }
+                let _ = fs::remove_file(twin(&path, "br"));
+                let _ = fs::remove_file(twin(&path, "gz"));
+                remove_empty_parents(&self.out, &path);
+            }
+        }
+        let manifest_path = self.out.join(MANIFEST);
+        let mut f = fs::File::create(&manifest_path).map_err(|e| fail("write", &manifest_path, e))?;
+        f.write_all(manifest.as_bytes())
+            .map_err(|e| fail("write", &manifest_path, e))?;
+        Ok(stats)
+    }
+}
+
+fn fail(what: &str, path: &Path, e: std::io::Error) -> Diagnostic {
+    Diagnostic::error(path.display().to_string(), Pos::FILE, format!("cannot {what}: {e}"))
+}
+
+/// A poisoned lock only means another writer thread panicked; the data is still whole.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn read_manifest(path: &Path) -> HashMap<String, (u64, bool)> {

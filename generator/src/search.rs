@@ -8,40 +8,55 @@
 //! (NFD, drop nonspacing marks, lowercase) so that French, Spanish and Portuguese learners
 //! find "sécurité" by typing "securite"; words are found by the Unicode word-boundary rules
 //! (UAX #29) so every script with spaces works, and CJK characters become one term each.
-//! `spec/search-format.md` describes the files exactly; `search.js` in the theme reads them.
+//! `search.js` in the theme reads the files:
+//!
+//! - `search/index.json`: `{"version": 2, "build": id, "courses": [title], "lessons": [[page,
+//!   title, course number]], "docs": [[lesson number, anchor, section heading]], "shards":
+//!   {prefix: path}}`. Postings count documents in `docs` order; each lesson and course title
+//!   is written once rather than once per section.
+//! - `search/<hex of the prefix>.json`: `{term: [posting, …]}` for the terms starting with
+//!   the prefix, postings in document order, each one number `gap * 32 + weight` where `gap`
+//!   is the document minus the previous posting's (the first: minus 0).
 //!
 //! Steps of [`build_index`]:
-//! 1. tokenise each field of each [`SearchDoc`] into normalised terms (`Tokenizer`);
+//! 1. tokenise each field of each [`SearchDoc`] into normalised terms (`Tokenizer`), in
+//!    parallel over chunks of documents, each chunk with its own term ids;
 //! 2. sum a weight per (term, document): lesson title 10, section heading 5, course title 2,
 //!    and 1 per occurrence in the text, capped at 5;
-//! 3. drop terms that occur in more than half the documents once there are at least 200:
-//!    they cannot rank anything and would be the largest postings lists of all;
-//! 4. write the document table and one JSON shard per term prefix, all in sorted order, so
-//!    the same input always gives byte-identical files (they are content-hashed and cached).
+//! 3. merge the chunks' sorted terms and drop terms that occur in more than half the
+//!    documents once there are at least 200: they cannot rank anything and would be the
+//!    largest postings lists of all;
+//! 4. write the document table and one JSON shard per term prefix (in parallel), all in
+//!    sorted order, so the same input always gives byte-identical files.
 
-use std::collections::{BTreeMap, HashMap};
+mod files;
+
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use serde::Serialize;
+use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
-/// One searchable unit: a section of a lesson (or the lesson's introduction).
+/// One searchable unit: a section of a lesson (or the lesson's introduction). Everything but
+/// the page is borrowed from the parsed lessons: the index never copies their text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SearchDoc {
-    /// Relative to the site root, e.g. `email-authentication/spf.html#qualifiers`.
-    pub url: String,
+pub struct SearchDoc<'a> {
+    /// The lesson page, relative to the site root, e.g. `email-authentication/spf.html`.
+    pub page: String,
+    /// The section's anchor on the page, `""` for the introduction.
+    pub anchor: &'a str,
     /// The lesson title.
-    pub lesson: String,
+    pub lesson: &'a str,
     /// The section heading, `""` for the introduction before the first heading.
-    pub section: String,
+    pub section: &'a str,
     /// The course title.
-    pub course: String,
+    pub course: &'a str,
     /// The plain text of the section.
-    pub text: String,
+    pub text: &'a str,
 }
 
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 /// Longer "words" are base64 keys, hashes and URLs that nobody types into a search box.
 const MAX_TERM_CHARS: usize = 40;
 const TEXT_WEIGHT_CAP: u8 = 5;
@@ -73,8 +88,21 @@ const TEXT_COUNT_MASK: u8 = 0b111;
 /// The weight of each combination of title bits (lesson 10, section 5, course 2).
 const TITLE_WEIGHTS: [u8; 8] = [0, 10, 5, 15, 2, 12, 7, 17];
 
+/// Documents tokenised by one task; the chunks' postings are merged by term at the end.
+const CHUNK_DOCS: usize = 2048;
+
 /// Builds the search index files: `search/index.json` first, then the shards by key.
-pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
+pub fn build_index(docs: &[SearchDoc<'_>]) -> Vec<(String, Vec<u8>)> {
+    let chunks: Vec<Chunk> = docs
+        .par_chunks(CHUNK_DOCS)
+        .enumerate()
+        .map(|(i, chunk)| index_chunk(chunk, u32::try_from(i * CHUNK_DOCS).expect("fewer than 2^32 documents")))
+        .collect();
+    files::write(docs, &chunks)
+}
+
+/// Steps 1 and 2 for the documents `first..first + docs.len()`.
+fn index_chunk(docs: &[SearchDoc<'_>], first: u32) -> Chunk {
     let mut tokenizer = Tokenizer::default();
     let mut postings = Postings::default();
     // Every section of a lesson repeats the lesson and course titles: tokenise them once.
@@ -82,13 +110,13 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
     // About one posting per eight bytes of text; growing by doubling would copy it all.
     let text_bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     postings.entries.reserve(text_bytes / 8);
-    for (doc, d) in (0u32..).zip(docs) {
+    for (doc, d) in (first..).zip(docs) {
         for (field, title, cache) in [
-            (Field::Lesson, &d.lesson, &mut lesson),
-            (Field::Course, &d.course, &mut course),
+            (Field::Lesson, d.lesson, &mut lesson),
+            (Field::Course, d.course, &mut course),
         ] {
-            if cache.title != *title {
-                cache.title.clone_from(title);
+            if cache.title.as_deref() != Some(title) {
+                cache.title = Some(title.to_owned());
                 cache.ids.clear();
                 tokenizer.terms(title, |term| cache.ids.push(postings.ids.id(term)));
             }
@@ -96,7 +124,7 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
                 postings.add(id, field);
             }
         }
-        for (field, text) in [(Field::Section, &d.section), (Field::Text, &d.text)] {
+        for (field, text) in [(Field::Section, d.section), (Field::Text, d.text)] {
             tokenizer.terms(text, |term| {
                 let id = postings.ids.id(term);
                 postings.add(id, field);
@@ -104,16 +132,12 @@ pub fn build_index(docs: &[SearchDoc]) -> Vec<(String, Vec<u8>)> {
         }
         postings.end_doc(doc);
     }
-    let shards = postings.into_shards(docs.len());
-    let mut files = Vec::with_capacity(shards.len() + 1);
-    files.push(("search/index.json".to_owned(), index_json(docs, &shards)));
-    files.extend(shards.into_iter().map(|(key, json)| (shard_path(&key), json)));
-    files
+    postings.into_chunk()
 }
 
 #[derive(Default)]
 struct TitleTerms {
-    title: String,
+    title: Option<String>,
     ids: Vec<u32>,
 }
 
@@ -394,36 +418,29 @@ impl Postings {
         }
     }
 
-    /// The shard files' JSON by shard key, terms in sorted order within each.
-    fn into_shards(self, doc_count: usize) -> BTreeMap<String, Vec<u8>> {
+    /// The postings grouped by term, terms sorted.
+    fn into_chunk(self) -> Chunk {
         let (starts, grouped) = group_by_term(&self.entries, self.ids.len() as usize);
         drop(self.entries);
         let mut terms = self.ids.into_terms();
         terms.sort_unstable();
-        let too_common = |df: usize| doc_count >= COMMON_TERM_MIN_DOCS && df * 2 > doc_count;
-        let mut shards: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        // Sorted terms with one prefix are contiguous, so each shard is written in one go.
-        let mut current: Option<(&str, Vec<u8>)> = None;
-        for (term, id) in &terms {
-            let list = &grouped[starts[*id as usize]..starts[*id as usize + 1]];
-            if too_common(list.len()) {
-                continue;
-            }
-            let key = shard_key(term);
-            if current.as_ref().is_none_or(|(k, _)| *k != key) {
-                if let Some((k, json)) = current.take() {
-                    shards.insert(k.to_owned(), close_shard(json));
-                }
-                current = Some((key, vec![b'{']));
-            }
-            if let Some((_, json)) = current.as_mut() {
-                write_term(json, term, list);
-            }
-        }
-        if let Some((k, json)) = current {
-            shards.insert(k.to_owned(), close_shard(json));
-        }
-        shards
+        Chunk { terms, starts, grouped }
+    }
+}
+
+/// The postings of a run of documents: `terms` in byte order with their ids, and term
+/// `id`'s (document, weight) list `grouped[starts[id]..starts[id + 1]]` in document order.
+struct Chunk {
+    terms: Vec<(String, u32)>,
+    starts: Vec<usize>,
+    grouped: Vec<(u32, u8)>,
+}
+
+impl Chunk {
+    /// The postings of the `i`th term in sorted order.
+    fn list(&self, i: usize) -> &[(u32, u8)] {
+        let id = self.terms[i].1 as usize;
+        &self.grouped[self.starts[id]..self.starts[id + 1]]
     }
 }
 
@@ -565,88 +582,6 @@ fn shard_path(key: &str) -> String {
     path
 }
 
-fn write_term(json: &mut Vec<u8>, term: &str, list: &[(u32, u8)]) {
-    if json.len() > 1 {
-        json.push(b',');
-    }
-    serde_json::to_writer(&mut *json, term).expect("writing a string into a Vec cannot fail");
-    json.extend_from_slice(b":[");
-    for (n, &(doc, weight)) in list.iter().enumerate() {
-        if n > 0 {
-            json.push(b',');
-        }
-        json.push(b'[');
-        push_u32(json, doc);
-        json.push(b',');
-        push_u32(json, u32::from(weight));
-        json.push(b']');
-    }
-    json.push(b']');
-}
-
-fn close_shard(mut json: Vec<u8>) -> Vec<u8> {
-    json.push(b'}');
-    json
-}
-
-/// Millions of numbers are written; formatting machinery would be a large share of the time.
-fn push_u32(out: &mut Vec<u8>, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Byte pushes: `extend_from_slice` of a few bytes is a `memcpy` call.
-    out.reserve(digits.len() - i);
-    for &digit in &digits[i..] {
-        out.push(digit);
-    }
-}
-
-#[derive(Serialize)]
-struct IndexFile<'a> {
-    version: u32,
-    build: String,
-    docs: Vec<[&'a str; 4]>,
-    shards: BTreeMap<&'a str, String>,
-}
-
-fn index_json(docs: &[SearchDoc], shards: &BTreeMap<String, Vec<u8>>) -> Vec<u8> {
-    let mut index = IndexFile {
-        version: FORMAT_VERSION,
-        build: String::new(),
-        docs: docs
-            .iter()
-            .map(|d| [&*d.url, &*d.lesson, &*d.section, &*d.course])
-            .collect(),
-        shards: shards.keys().map(|k| (k.as_str(), shard_path(k))).collect(),
-    };
-    index.build = build_id(&index.docs, shards);
-    serde_json::to_vec(&index).expect("strings and string-keyed maps always serialise")
-}
-
-/// A fingerprint of everything the index holds. Shard names are the same from build to
-/// build, so `search.js` adds it to shard URLs (`?v=…`): a cached shard of an older build,
-/// whose document numbers mean other documents, is then never mixed with a newer index.
-fn build_id(docs: &[[&str; 4]], shards: &BTreeMap<String, Vec<u8>>) -> String {
-    let mut hash = FxHasher::default();
-    for field in docs.iter().flatten() {
-        hash.write(field.as_bytes());
-        hash.write_u8(0xff);
-    }
-    for (key, json) in shards {
-        hash.write(key.as_bytes());
-        hash.write_u8(0xff);
-        hash.write(json);
-    }
-    format!("{:016x}", hash.finish())
-}
-
 /// Whether `c` has General Category Mn (nonspacing mark), the marks JavaScript's `\p{Mn}`
 /// matches. unicode-normalization only tells all marks apart, which would also strip the
 /// spacing vowel signs (Mc) that Indic words cannot lose.
@@ -748,13 +683,19 @@ mod tests {
 
     use super::*;
 
-    fn doc(lesson: &str, section: &str, course: &str, text: &str) -> SearchDoc {
+    /// Test documents live as long as the test process: simpler than an owner per test.
+    fn leak(s: impl Into<String>) -> &'static str {
+        Box::leak(s.into().into_boxed_str())
+    }
+
+    fn doc(lesson: &str, section: &str, course: &str, text: &str) -> SearchDoc<'static> {
         SearchDoc {
-            url: format!("c/{}.html", lesson.to_lowercase().replace(' ', "-")),
-            lesson: lesson.to_owned(),
-            section: section.to_owned(),
-            course: course.to_owned(),
-            text: text.to_owned(),
+            page: format!("c/{}.html", lesson.to_lowercase().replace(' ', "-")),
+            anchor: leak(section.to_lowercase().replace(' ', "-")),
+            lesson: leak(lesson),
+            section: leak(section),
+            course: leak(course),
+            text: leak(text),
         }
     }
 
@@ -764,13 +705,23 @@ mod tests {
         terms
     }
 
-    /// Every term of every shard, with its postings, from the built files.
+    /// Every term of every shard, with its (document, weight) postings, from the built files.
     fn postings(files: &[(String, Vec<u8>)]) -> BTreeMap<String, Vec<(u32, u32)>> {
         let mut all = BTreeMap::new();
         for (_, json) in &files[1..] {
-            let shard: BTreeMap<String, Vec<(u32, u32)>> =
+            let shard: BTreeMap<String, Vec<u64>> =
                 serde_json::from_slice(json).expect("a shard is a JSON object of postings");
-            all.extend(shard);
+            for (term, packed) in shard {
+                let mut doc = 0;
+                let list = packed
+                    .iter()
+                    .map(|&p| {
+                        doc += u32::try_from(p / 32).expect("a document number");
+                        (doc, (p % 32) as u32)
+                    })
+                    .collect();
+                all.insert(term, list);
+            }
         }
         all
     }
@@ -967,7 +918,7 @@ mod tests {
 
     #[test]
     fn terms_in_more_than_half_the_documents_are_dropped_from_200_documents_on() {
-        let docs = |n: usize| -> Vec<SearchDoc> {
+        let docs = |n: usize| -> Vec<SearchDoc<'static>> {
             (0..n)
                 .map(|i| {
                     let mut text = format!("unique{i}");
@@ -992,6 +943,26 @@ mod tests {
     }
 
     #[test]
+    fn postings_of_many_chunks_merge_in_document_order() {
+        let n = CHUNK_DOCS * 3 + 17;
+        let docs: Vec<SearchDoc> = (0..n)
+            .map(|i| {
+                let text = if i % 3 == 0 {
+                    format!("every3 only{i}")
+                } else {
+                    format!("only{i}")
+                };
+                doc(&format!("Lesson {}", i / 5), "", "Course", &text)
+            })
+            .collect();
+        let p = postings(&build_index(&docs));
+        let expected: Vec<(u32, u32)> = (0..n as u32).step_by(3).map(|d| (d, 1)).collect();
+        assert_eq!(p["every3"], expected);
+        assert_eq!(p[&format!("only{}", n - 1)], [(n as u32 - 1, 1)]);
+        assert!(!p.contains_key("course"), "in every document: dropped");
+    }
+
+    #[test]
     fn output_is_valid_json_sorted_and_deterministic() {
         let mut rng = Rng(42);
         const WORDS: &[&str] = &[
@@ -1012,14 +983,19 @@ mod tests {
             "😀",
             "a",
         ];
+        let (mut lesson, mut course) = ("", "");
         let docs: Vec<SearchDoc> = (0..300)
             .map(|i| {
-                let mut words = |n: u64| (0..n).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" ");
+                let mut words = |n: u64| leak((0..n).map(|_| rng.pick(WORDS)).collect::<Vec<_>>().join(" "));
+                if i % 6 == 0 {
+                    (lesson, course) = (words(3), words(2));
+                }
                 SearchDoc {
-                    url: format!("course/lesson-{}.html#s{i}", i / 6),
-                    lesson: words(3),
+                    page: format!("course/lesson-{}.html", i / 6),
+                    anchor: leak(format!("s{i}")),
+                    lesson,
                     section: words(2),
-                    course: words(2),
+                    course,
                     text: words(40),
                 }
             })
@@ -1027,12 +1003,25 @@ mod tests {
         let files = build_index(&docs);
         assert_eq!(files, build_index(&docs), "same input, same bytes");
         let index = index(&files);
-        assert_eq!(index["version"], 1);
+        assert_eq!(index["version"], 2);
         let table = index["docs"].as_array().expect("docs array");
         assert_eq!(table.len(), docs.len());
-        assert_eq!(
-            table[5],
-            serde_json::json!([docs[5].url, docs[5].lesson, docs[5].section, docs[5].course])
+        for (d, entry) in docs.iter().zip(table) {
+            let lesson = &index["lessons"][entry[0].as_u64().expect("lesson number") as usize];
+            let course = &index["courses"][lesson[2].as_u64().expect("course number") as usize];
+            assert_eq!(
+                (&entry[1], &entry[2]),
+                (&Value::from(d.anchor), &Value::from(d.section))
+            );
+            assert_eq!(
+                (&lesson[0], &lesson[1]),
+                (&Value::from(&*d.page), &Value::from(d.lesson))
+            );
+            assert_eq!(course, d.course);
+        }
+        assert!(
+            index["lessons"].as_array().is_some_and(|l| l.len() < docs.len()),
+            "one entry per lesson"
         );
         for (term, list) in postings(&files) {
             assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "{term}: sorted by document");
@@ -1060,7 +1049,7 @@ mod tests {
         assert_eq!(files[0].0, "search/index.json");
         assert_eq!(
             String::from_utf8_lossy(&files[0].1),
-            r#"{"version":1,"build":"0000000000000000","docs":[],"shards":{}}"#
+            r#"{"version":2,"build":"0000000000000000","courses":[],"lessons":[],"docs":[],"shards":{}}"#
         );
         let files = build_index(&[doc("", "", "", "")]);
         assert_eq!(index(&files)["docs"].as_array().map(Vec::len), Some(1));
@@ -1094,11 +1083,12 @@ mod tests {
         let sentence = |rng: &mut Rng, n: usize| (0..n).map(|_| word(rng).as_str()).collect::<Vec<_>>().join(" ");
         let docs: Vec<SearchDoc> = (0..60_000)
             .map(|i| SearchDoc {
-                url: format!("course-{}/lesson-{}.html#section-{}", i / 300, i / 6, i % 6),
-                lesson: sentence(&mut rng, 5),
-                section: sentence(&mut rng, 4),
-                course: format!("Course {}", i / 300),
-                text: sentence(&mut rng, 150),
+                page: format!("course-{}/lesson-{}.html", i / 300, i / 6),
+                anchor: leak(format!("section-{}", i % 6)),
+                lesson: leak(sentence(&mut rng, 5)),
+                section: leak(sentence(&mut rng, 4)),
+                course: leak(format!("Course {}", i / 300)),
+                text: leak(sentence(&mut rng, 150)),
             })
             .collect();
         let start = std::time::Instant::now();

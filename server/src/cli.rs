@@ -138,7 +138,7 @@ fn build(args: BuildArgs) -> ExitCode {
     let bar = (human && std::io::stderr().is_terminal()).then(progress_bar);
     let opts = Options {
         courses: args.common.courses.clone(),
-        out: Some(args.out.clone()),
+        out: None,
         theme: args.theme.clone(),
         mode: RenderMode {
             static_only: args.static_only,
@@ -147,16 +147,17 @@ fn build(args: BuildArgs) -> ExitCode {
         precompress: !args.no_compress,
         progress: bar,
     };
-    let result = waypost_generator::build(&opts);
+    // Straight to disk: the whole site is never held in memory.
+    let result = waypost_generator::build_into(&opts, &args.out);
     if human && std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
     match result {
-        Ok(site) => {
-            report(&site.warnings, args.common.format);
-            let failed = fails(&site.warnings, args.common.strict);
+        Ok(built) => {
+            report(&built.warnings, args.common.format);
+            let failed = fails(&built.warnings, args.common.strict);
             if human {
-                let s = site.stats;
+                let s = built.stats;
                 let w = s.write.unwrap_or_default();
                 eprintln!(
                     "built {} course{}, {} lessons, {} pages, {} quizzes → {} in {:.2} s (render {:.2} s, write {:.2} s: {} written, {} unchanged, {} removed); {}",
@@ -172,7 +173,7 @@ fn build(args: BuildArgs) -> ExitCode {
                     w.written,
                     w.unchanged,
                     w.removed,
-                    summary_line(0, site.warnings.count(Severity::Warning)),
+                    summary_line(0, built.warnings.count(Severity::Warning)),
                 );
             }
             exit(failed)

@@ -92,7 +92,7 @@ describe('progress and search', { timeout: 180_000 }, () => {
     for (const term of ['alignment', 'DNSSEC']) {
       it(`"${term}": results list its lesson, ArrowDown + Enter opens the result`, async () => {
         // The lessons whose title holds the term, from the site's own index.
-        const lessons = [...new Set(index().docs.map((d) => d[1]).filter((t) => t.toLowerCase().includes(term.toLowerCase())))];
+        const lessons = [...new Set(index().lessons.map((l) => l[1]).filter((t) => t.toLowerCase().includes(term.toLowerCase())))];
         assert.ok(lessons.length > 0, `the shipped courses have a lesson titled with "${term}"`);
 
         const { page, problems } = await fresh();

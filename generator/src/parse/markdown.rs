@@ -451,7 +451,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 text: text.trim().to_owned(),
                 pos,
             });
-            let previous = std::mem::replace(
+            let mut previous = std::mem::replace(
                 &mut self.section,
                 Section {
                     id: Some(id),
@@ -459,6 +459,8 @@ impl<'a> BodyRenderer<'a, '_> {
                     text: String::new(),
                 },
             );
+            // Bodies of every lesson are held until the site is rendered: no spare capacity.
+            previous.text.shrink_to_fit();
             self.out.sections.push(previous);
         } else {
             push_words(&mut self.section.text, &text);
@@ -485,7 +487,8 @@ impl<'a> BodyRenderer<'a, '_> {
     }
 
     fn flush_segment(&mut self) {
-        let segment = events_to_html(std::mem::take(&mut self.events), std::mem::take(&mut self.raw_html));
+        let mut segment = events_to_html(std::mem::take(&mut self.events), std::mem::take(&mut self.raw_html));
+        segment.shrink_to_fit();
         self.out.segments.push(segment);
     }
 
@@ -497,7 +500,7 @@ impl<'a> BodyRenderer<'a, '_> {
             self.end_code_block();
         }
         self.flush_segment();
-        let last = std::mem::replace(
+        let mut last = std::mem::replace(
             &mut self.section,
             Section {
                 id: None,
@@ -505,6 +508,7 @@ impl<'a> BodyRenderer<'a, '_> {
                 text: String::new(),
             },
         );
+        last.text.shrink_to_fit();
         self.out.sections.push(last);
         self.out
             .sections

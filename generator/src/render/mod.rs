@@ -36,9 +36,32 @@ pub struct RenderMode {
 pub type Files = BTreeMap<String, Vec<u8>>;
 
 pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Result<Files, Vec<Diagnostic>> {
+    let files = std::sync::Mutex::new(Files::new());
+    render_into(courses, theme, mode, &|path, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(path, bytes);
+    })?;
+    Ok(files.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// Where rendered files go, from any thread, as soon as each is ready: a map in memory, or
+/// straight to disk so that a build never holds the whole site.
+pub type Sink<'a> = &'a (dyn Fn(String, Vec<u8>) + Sync);
+
+/// [`render`], handing each file to `sink` instead of collecting them. On `Err` some files
+/// may already have been handed over.
+pub fn render_into(
+    courses: &[ParsedCourse],
+    theme: &Theme,
+    mode: RenderMode,
+    sink: Sink<'_>,
+) -> Result<(), Vec<Diagnostic>> {
     let env = environment(theme)?;
-    let mut files = Files::new();
-    let assets = hash_statics(theme, mode, &mut files);
+    let mut statics = Files::new();
+    let assets = hash_statics(theme, mode, &mut statics);
+    statics.into_iter().for_each(|(path, bytes)| sink(path, bytes));
     let page = |root: &'static str, title: String, description: String, lang: &str| PageView {
         root,
         title,
@@ -51,95 +74,94 @@ pub fn render(courses: &[ParsedCourse], theme: &Theme, mode: RenderMode) -> Resu
         generator: format!("Waypost {}", env!("CARGO_PKG_VERSION")),
     };
     let mut errors = Vec::new();
-    let search_files;
-    {
-        let mut put = |path: String, result: Result<String, Diagnostic>| match result {
-            Ok(html) => {
-                files.insert(path, html.into_bytes());
-            }
-            Err(d) => errors.push(d),
-        };
+    let mut put = |path: String, result: Result<String, Diagnostic>| match result {
+        Ok(html) => sink(path, html.into_bytes()),
+        Err(d) => errors.push(d),
+    };
 
-        let cards: Vec<CourseCard> = courses.iter().map(|c| course_card(&c.course)).collect();
-        let lang = courses.first().map_or("en", |c| c.course.language.as_str());
-        put(
-            "index.html".into(),
-            render_page(
-                &env,
-                "catalog.html",
-                &CatalogCtx {
-                    page: page("", "Courses · Waypost".into(), catalog_description(mode).into(), lang),
-                    courses: cards,
-                },
-            ),
-        );
-        put(
-            "404.html".into(),
-            render_page(
-                &env,
-                "404.html",
-                &NotFoundCtx {
-                    page: page("", "Page not found · Waypost".into(), "Page not found.".into(), lang),
-                },
-            ),
-        );
-        for c in courses {
-            let course = &c.course;
-            put(
-                format!("{}/index.html", course.id),
-                render_page(
-                    &env,
-                    "course.html",
-                    &CourseCtx {
-                        page: page(
-                            "../",
-                            format!("{} · Waypost", course.title),
-                            course.summary_text.clone(),
-                            &course.language,
-                        ),
-                        course: course_view(course),
-                    },
-                ),
-            );
-        }
-        // Lesson pages are most of the work: one parallel pass over every lesson of every
-        // course, while the search index (sequential, a fraction of the work) is built alongside.
-        let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(ordered_lessons).collect();
-        let jobs: Vec<(usize, usize)> = ordered
-            .iter()
-            .enumerate()
-            .flat_map(|(c, lessons)| (0..lessons.len()).map(move |i| (c, i)))
-            .collect();
-        let (rendered, index) = rayon::join(
-            || {
-                jobs.par_iter()
-                    .map(|&(ci, i)| {
-                        let (c, lessons) = (&courses[ci], &ordered[ci]);
-                        let (module, lesson) = lessons[i];
-                        let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
-                        let ctx = lesson_ctx(c, lessons, i, module, lesson, mode, &env, &page);
-                        (path, ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)))
-                    })
-                    .collect::<Vec<_>>()
+    let cards: Vec<CourseCard> = courses.iter().map(|c| course_card(&c.course)).collect();
+    let lang = courses.first().map_or("en", |c| c.course.language.as_str());
+    put(
+        "index.html".into(),
+        render_page(
+            &env,
+            "catalog.html",
+            &CatalogCtx {
+                page: page("", "Courses · Waypost".into(), catalog_description(mode).into(), lang),
+                courses: cards,
             },
-            || build_index(&search_docs(courses)),
+        ),
+    );
+    put(
+        "404.html".into(),
+        render_page(
+            &env,
+            "404.html",
+            &NotFoundCtx {
+                page: page("", "Page not found · Waypost".into(), "Page not found.".into(), lang),
+            },
+        ),
+    );
+    for c in courses {
+        let course = &c.course;
+        put(
+            format!("{}/index.html", course.id),
+            render_page(
+                &env,
+                "course.html",
+                &CourseCtx {
+                    page: page(
+                        "../",
+                        format!("{} · Waypost", course.title),
+                        course.summary_text.clone(),
+                        &course.language,
+                    ),
+                    course: course_view(course),
+                },
+            ),
         );
-        search_files = index;
-        for (path, result) in rendered {
-            put(path, result);
-        }
     }
+    // Lesson pages are most of the work: one parallel pass over every lesson of every
+    // course, each page handed over as soon as it is rendered, while the search index (itself
+    // parallel, a fraction of the work) is built alongside.
+    let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(ordered_lessons).collect();
+    let jobs: Vec<(usize, usize)> = ordered
+        .iter()
+        .enumerate()
+        .flat_map(|(c, lessons)| (0..lessons.len()).map(move |i| (c, i)))
+        .collect();
+    let (lesson_errors, search_files) = rayon::join(
+        || {
+            jobs.par_iter()
+                .filter_map(|&(ci, i)| {
+                    let (c, lessons) = (&courses[ci], &ordered[ci]);
+                    let (module, lesson) = lessons[i];
+                    let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
+                    let ctx = lesson_ctx(c, lessons, i, module, lesson, mode, &env, &page);
+                    match ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)) {
+                        Ok(html) => {
+                            sink(path, html.into_bytes());
+                            None
+                        }
+                        Err(d) => Some(d),
+                    }
+                })
+                .collect::<Vec<_>>()
+        },
+        || build_index(&search_docs(courses)),
+    );
+    errors.extend(lesson_errors);
+    search_files.into_par_iter().for_each(|(path, bytes)| sink(path, bytes));
     for c in courses {
         for asset in &c.assets {
-            files.insert(format!("{}/{}", c.course.id, asset.rel), asset.bytes.clone());
+            sink(format!("{}/{}", c.course.id, asset.rel), asset.bytes.clone());
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    files.insert("courses.json".into(), catalog::public_catalog(courses));
-    files.extend(search_files);
-    Ok(files)
+    sink("courses.json".into(), catalog::public_catalog(courses));
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -441,21 +463,19 @@ fn lesson_ctx(
     })
 }
 
-fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc> {
+fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc<'_>> {
     let mut docs = Vec::new();
     for c in courses {
         for (_, l) in ordered_lessons(c) {
+            let page = format!("{}/{}.html", c.course.id, l.lesson.id);
             for s in &l.body.sections {
-                let url = match &s.id {
-                    Some(id) => format!("{}/{}.html#{id}", c.course.id, l.lesson.id),
-                    None => format!("{}/{}.html", c.course.id, l.lesson.id),
-                };
                 docs.push(SearchDoc {
-                    url,
-                    lesson: l.lesson.title.clone(),
-                    section: s.heading.clone(),
-                    course: c.course.title.clone(),
-                    text: s.text.clone(),
+                    page: page.clone(),
+                    anchor: s.id.as_deref().unwrap_or(""),
+                    lesson: &l.lesson.title,
+                    section: &s.heading,
+                    course: &c.course.title,
+                    text: &s.text,
                 });
             }
         }

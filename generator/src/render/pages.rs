@@ -133,8 +133,18 @@ pub fn course_assets(c: &ParsedCourse) -> impl Iterator<Item = (String, &[u8])> 
 /// What the files derived from every course at once (`courses.json`, the search index) are
 /// built from, copied out of the courses so the slow part can run while they change.
 pub struct DerivedInputs {
-    docs: Vec<SearchDoc>,
+    docs: Vec<OwnedDoc>,
     catalog: Vec<ParsedCourse>,
+}
+
+/// A [`SearchDoc`] with its own copies of the text.
+struct OwnedDoc {
+    page: String,
+    anchor: String,
+    lesson: String,
+    section: String,
+    course: String,
+    text: String,
 }
 
 impl DerivedInputs {
@@ -155,14 +165,36 @@ impl DerivedInputs {
             })
             .collect();
         Self {
-            docs: search_docs(courses),
+            docs: search_docs(courses)
+                .into_iter()
+                .map(|d| OwnedDoc {
+                    page: d.page,
+                    anchor: d.anchor.to_owned(),
+                    lesson: d.lesson.to_owned(),
+                    section: d.section.to_owned(),
+                    course: d.course.to_owned(),
+                    text: d.text.to_owned(),
+                })
+                .collect(),
             catalog,
         }
     }
 
     /// Builds `courses.json` and the search index.
     pub fn build(self) -> Files {
-        let mut files: Files = build_index(&self.docs).into_iter().collect();
+        let docs: Vec<SearchDoc<'_>> = self
+            .docs
+            .iter()
+            .map(|d| SearchDoc {
+                page: d.page.clone(),
+                anchor: &d.anchor,
+                lesson: &d.lesson,
+                section: &d.section,
+                course: &d.course,
+                text: &d.text,
+            })
+            .collect();
+        let mut files: Files = build_index(&docs).into_iter().collect();
         files.insert("courses.json".into(), catalog::public_catalog(&self.catalog));
         files
     }

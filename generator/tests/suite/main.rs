@@ -8,3 +8,4 @@ mod formats;
 mod incremental;
 mod properties;
 mod support;
+mod write;

@@ -104,14 +104,16 @@ function setup(box) {
   };
 
   // Postings for one query term: exact match, or any term starting with it when it is the last one.
+  // Each posting is one number, (document − previous posting's document) × 32 + weight.
   const postings = (shard, term, prefix) => {
     const hits = new Map();
     const add = (list) => {
       if (!Array.isArray(list)) return;
+      let doc = 0;
       for (const p of list) {
-        if (!Array.isArray(p)) continue;
-        const [doc, w] = p;
-        hits.set(doc, Math.max(hits.get(doc) || 0, Number(w) || 0));
+        if (typeof p !== 'number') continue;
+        doc += Math.floor(p / 32);
+        hits.set(doc, Math.max(hits.get(doc) || 0, p % 32));
       }
     };
     if (prefix) {
@@ -139,14 +141,23 @@ function setup(box) {
         else scores.delete(doc);
       }
     }
-    const docs = Array.isArray(idx.docs) ? idx.docs : [];
+    const list = (a) => (Array.isArray(a) ? a : []);
+    const [docs, lessons, courses] = [list(idx.docs), list(idx.lessons), list(idx.courses)];
+    // A document is [lesson number, anchor, section]; a lesson [page, title, course number].
+    const lessonOf = (d) => Array.isArray(docs[d]) && lessons[docs[d][0]];
     return [...(scores || new Map()).entries()]
-      .filter(([d]) => Array.isArray(docs[d]))
+      .filter(([d]) => Array.isArray(lessonOf(d)))
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
       .slice(0, MAX_RESULTS)
       .map(([d]) => {
-        const [url, lesson, section, course] = docs[d];
-        return { url: root + url, lesson: String(lesson || ''), section: String(section || ''), course: String(course || '') };
+        const [, anchor, section] = docs[d];
+        const [page, lesson, course] = lessonOf(d);
+        return {
+          url: root + page + (anchor ? `#${anchor}` : ''),
+          lesson: String(lesson || ''),
+          section: String(section || ''),
+          course: String(courses[course] || ''),
+        };
       });
   };
 
