@@ -228,11 +228,16 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     enc.finish().expect("writing to a Vec cannot fail")
 }
 
+/// Brotli at quality 6 with a window sized to the file. Measured on a 50 KB lesson page:
+/// quality 9 takes 14 ms for a result only 0.7 % smaller than quality 6's 1.6 ms (its hasher
+/// tables are allocated and cleared per file), and a 4 MB window doubles the time of small
+/// files for nothing; a 64 KB window was pathologically slow (15 ms) in this encoder.
 pub fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 3);
+    let bits = usize::BITS - bytes.len().leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {
-        quality: 9,
-        lgwin: 22,
+        quality: 6,
+        lgwin: bits.clamp(18, 22) as i32,
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params).expect("compressing from memory to memory cannot fail");
