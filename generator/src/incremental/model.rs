@@ -18,7 +18,6 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::load::SourceFile;
 use crate::model::Lesson;
 use crate::parse::markdown::{LinkContext, LinkMap, LinkTarget};
-use crate::parse::yaml::CourseYaml;
 use crate::parse::{ParsedCourse, ParsedLesson, parts};
 use crate::validate;
 
@@ -48,7 +47,7 @@ struct UnitModel {
 struct Work {
     unit: usize,
     old: Option<(ParsedCourse, UnitModel)>,
-    yaml: Option<Result<CourseYaml, Diagnostic>>,
+    yaml: Option<parts::CourseRead>,
     id: String,
     /// Front matter read ahead, by lesson index.
     heads: Vec<Option<parts::LessonHead>>,

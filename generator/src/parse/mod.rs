@@ -20,7 +20,7 @@ use crate::model::{
 };
 use markdown::{Body, LinkContext, LinkMap, LinkTarget};
 use quiz::ParsedQuiz;
-use yaml::{CourseYaml, LessonFront, from_yaml, locate_key, locate_word, split_front_matter};
+use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, locate_word, split_front_matter};
 
 /// A course after parsing, with what validation needs to point at the source.
 #[derive(Clone, Debug)]
@@ -46,7 +46,7 @@ pub struct ParsedLesson {
 }
 
 /// A course's `course.yaml` and its lessons' front matter, read in pass 1.
-type CourseHead = (Result<CourseYaml, Diagnostic>, Vec<(Front, Option<Diagnostic>)>);
+type CourseHead = (parts::CourseRead, Vec<(Front, Option<Diagnostic>)>);
 
 struct Front {
     id: String,
@@ -61,7 +61,7 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
     let heads: Vec<CourseHead> = sources
         .par_iter()
         .map(|src| {
-            let course = from_yaml::<CourseYaml>(&src.course_yaml.text, &src.course_yaml.path, 1, "course.yaml");
+            let course = parts::course_yaml(&src.course_yaml);
             let fronts = src.lessons.par_iter().map(parse_front).collect();
             (course, fronts)
         })
@@ -69,10 +69,7 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
     let course_ids: Vec<String> = sources
         .iter()
         .zip(&heads)
-        .map(|(src, (yaml, _))| match yaml {
-            Ok(CourseYaml { id: Some(id), .. }) => id.clone(),
-            _ => src.dir_name.clone(),
-        })
+        .map(|(src, (read, _))| parts::course_id(&src.dir_name, read))
         .collect();
     let mut map = LinkMap::new();
     for ((src, (_, fronts)), course_id) in sources.iter().zip(&heads).zip(&course_ids) {
@@ -116,14 +113,8 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
             d.into_iter().for_each(|d| diags.push(d));
             lessons.push(lesson);
         }
-        let (course, yaml_ok) = match yaml {
-            Ok(yaml) => (course_from_yaml(yaml, src, &course_id, &mut diags), true),
-            Err(d) => {
-                diags.push(d);
-                (fallback_course(&course_id), false)
-            }
-        };
-        let mut course = course;
+        let (mut course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
+        diags.extend(course_diags);
         course.lessons = lessons.iter().map(|l| l.lesson.clone()).collect();
         courses.push(ParsedCourse {
             course,

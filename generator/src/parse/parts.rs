@@ -28,29 +28,37 @@ pub fn lesson(file: &SourceFile, head: LessonHead, ctx: &LinkContext<'_>) -> (Pa
     parse_lesson(file, head.front, head.problem, ctx)
 }
 
-/// Reads `course.yaml`; the error is the diagnostic `parse` reports for it.
-pub fn course_yaml(file: &SourceFile) -> Result<CourseYaml, Diagnostic> {
-    from_yaml::<CourseYaml>(&file.text, &file.path, 1, "course.yaml")
+/// `course.yaml` as read: its value, unless a problem other than unknown keys stopped the
+/// reading, and every problem found on the way (each unknown key, not only the first).
+#[derive(Debug)]
+pub struct CourseRead {
+    pub yaml: Option<CourseYaml>,
+    pub problems: Vec<Diagnostic>,
+}
+
+/// Reads `course.yaml`, reporting every unknown key.
+pub fn course_yaml(file: &SourceFile) -> CourseRead {
+    let mut problems = Vec::new();
+    let yaml = from_yaml_all::<CourseYaml>(&file.text, &file.path, 1, "course.yaml", &mut problems);
+    CourseRead { yaml, problems }
 }
 
 /// The course id: `id:` from `course.yaml`, else the folder name.
-pub fn course_id(dir_name: &str, yaml: &Result<CourseYaml, Diagnostic>) -> String {
-    match yaml {
-        Ok(CourseYaml { id: Some(id), .. }) => id.clone(),
+pub fn course_id(dir_name: &str, read: &CourseRead) -> String {
+    match &read.yaml {
+        Some(CourseYaml { id: Some(id), .. }) => id.clone(),
         _ => dir_name.to_owned(),
     }
 }
 
 /// The course model from `course.yaml` (without lessons), whether it could be read as a
 /// course, and its problems.
-pub fn course(yaml: Result<CourseYaml, Diagnostic>, src: &SourceCourse, id: &str) -> (Course, bool, Diagnostics) {
+pub fn course(read: CourseRead, src: &SourceCourse, id: &str) -> (Course, bool, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let (course, yaml_ok) = match yaml {
-        Ok(yaml) => (course_from_yaml(yaml, src, id, &mut diags), true),
-        Err(d) => {
-            diags.push(d);
-            (fallback_course(id), false)
-        }
+    read.problems.into_iter().for_each(|d| diags.push(d));
+    let (course, yaml_ok) = match read.yaml {
+        Some(yaml) => (course_from_yaml(yaml, src, id, &mut diags), true),
+        None => (fallback_course(id), false),
     };
     (course, yaml_ok, diags)
 }

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use super::markdown::{inline_html, snippet_html};
-use super::yaml::{from_yaml, locate_key_value};
+use super::yaml::{from_yaml_all, locate_key_value};
 use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
 use crate::model::{QUESTION_TYPES, Question, QuestionId, QuestionKind, Quiz, QuizId, QuizOption, is_valid_id};
 
@@ -74,13 +74,7 @@ pub struct QuestionSource {
 /// Parses one quiz block whose fence is at `fence` in `file`.
 pub fn parse_quiz(yaml: &str, fence: Pos, file: &str, diags: &mut Vec<Diagnostic>) -> Option<ParsedQuiz> {
     let first_line = fence.line + 1;
-    let raw: RawQuiz = match from_yaml(yaml, file, first_line, "quiz block") {
-        Ok(raw) => raw,
-        Err(d) => {
-            diags.push(d);
-            return None;
-        }
-    };
+    let raw: RawQuiz = from_yaml_all(yaml, file, first_line, "quiz block", diags)?;
     let at = |line_in_block: Pos| line_in_block.below(fence.line);
     let quiz_pos = locate_key_value(yaml, "id", &raw.id, 1).map_or(fence, at);
     if !is_valid_id(&raw.id) {

@@ -73,6 +73,65 @@ pub fn from_yaml<T: DeserializeOwned>(text: &str, file: &str, first_line: usize,
     serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file, first_line, what))
 }
 
+/// At most this many unknown keys are reported in one YAML text before giving up on it.
+const MAX_UNKNOWN_KEYS: usize = 32;
+
+/// Like [`from_yaml`], but an unknown key does not hide the problems after it: each one is
+/// reported, its block is blanked (lines are kept, so later positions stay right) and the
+/// text is read again. Returns the value when nothing else is wrong; stops at the first
+/// problem of another kind, or at a key it cannot blank safely (the first key of a list item,
+/// or one inside a `{ … }` mapping).
+pub fn from_yaml_all<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+    first_line: usize,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    let mut work = std::borrow::Cow::Borrowed(text);
+    for _ in 0..MAX_UNKNOWN_KEYS {
+        match from_yaml::<T>(&work, file, first_line, what) {
+            Ok(value) => return Some(value),
+            Err(d) => {
+                let key = between(&d.message, "unknown key `", "`").map(str::to_owned);
+                let index = d.line.checked_sub(first_line);
+                diags.push(d);
+                let blanked = key
+                    .zip(index)
+                    .and_then(|(key, index)| blank_block(&work, index, &key))?;
+                work = std::borrow::Cow::Owned(blanked);
+            }
+        }
+    }
+    None
+}
+
+/// `text` with line `index` (0-based), which must start with `key:`, and the lines indented
+/// under it replaced by empty lines.
+fn blank_block(text: &str, index: usize, key: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let line = lines.get(index)?;
+    let body = line.trim_start_matches(' ');
+    let indent = line.len() - body.len();
+    if !body.strip_prefix(key)?.trim_start().starts_with(':') {
+        return None;
+    }
+    let mut end = index + 1;
+    while let Some(next) = lines.get(end) {
+        let next_body = next.trim_start_matches(' ');
+        if !next_body.trim().is_empty() && next.len() - next_body.len() <= indent {
+            break;
+        }
+        end += 1;
+    }
+    let kept: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if (index..end).contains(&i) { "" } else { *l })
+        .collect();
+    Some(kept.join("\n"))
+}
+
 fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, what: &str) -> Diagnostic {
     let pos = e.location().map_or(Pos::new(first_line, 1), |l| {
         Pos::new(l.line() + first_line - 1, l.column())
@@ -201,6 +260,28 @@ mod tests {
         assert_eq!((d.line, d.column), (3, 1));
         assert_eq!(d.message, "unknown key `estimted-time` in lesson front matter");
         assert_eq!(d.help.as_deref(), Some("did you mean `estimated-time`?"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_and_the_rest_still_read() {
+        let text = "title: A\nestimted-time: 15m\nobjektives:\n  - one\n  - two\nid: a-lesson\n";
+        let mut diags = Vec::new();
+        let front = from_yaml_all::<LessonFront>(text, "l.md", 2, "lesson front matter", &mut diags);
+        let found: Vec<(usize, &str)> = diags.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "unknown key `estimted-time` in lesson front matter"),
+                (4, "unknown key `objektives` in lesson front matter"),
+            ]
+        );
+        let front = front.expect("the rest reads");
+        assert_eq!((front.title.as_str(), front.id.as_deref()), ("A", Some("a-lesson")));
+        // A key that cannot be blanked safely stops the reading after reporting it.
+        let mut diags = Vec::new();
+        let listed = from_yaml_all::<Vec<LessonFront>>("- titel: A\n", "l.md", 1, "list", &mut diags);
+        assert!(listed.is_none());
+        assert_eq!(diags.len(), 1);
     }
 
     #[test]
