@@ -33,6 +33,7 @@ use notify::Watcher as _;
 use tokio::sync::broadcast;
 use waypost_generator::diagnostics::{render_human, summary_line};
 use waypost_generator::incremental::{Outcome, Project, Status};
+use waypost_generator::parse::markdown::escape;
 use waypost_generator::{Diagnostics, Options, RenderMode};
 
 /// What the preview needs from the command line.
@@ -555,21 +556,6 @@ fn never_built_page(errors: &Diagnostics) -> String {
          <p>Fix these in your course files and save: this page reloads by itself.</p>\n\
          <ol>\n{items}</ol>\n</main>\n</body>\n</html>\n"
     )
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Opens `url` in the desktop's browser, where there is one.

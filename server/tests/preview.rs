@@ -130,28 +130,31 @@ fn new_lessons_and_deleted_ones_appear_and_disappear() {
     .expect("list it");
     events.expect("reload");
     // The two writes may arrive as two rebuilds; wait until the page is there.
-    let mut found = false;
-    for _ in 0..100 {
-        if preview.get("/tiny/extra.html").status == 200 {
-            found = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(found, "the new lesson is not served:\n{}", preview.log());
+    assert!(
+        answers_with(&preview, "/tiny/extra.html", 200),
+        "the new lesson is not served:\n{}",
+        preview.log()
+    );
     assert!(preview.get("/tiny/").body.contains("An extra lesson"));
 
     fs::write(&course, &yaml).expect("unlist");
     fs::remove_file(dir.path().join("courses/tiny/lessons/03-extra.md")).expect("delete");
-    let mut gone = false;
-    for _ in 0..100 {
-        if preview.get("/tiny/extra.html").status == 404 {
-            gone = true;
-            break;
+    assert!(
+        answers_with(&preview, "/tiny/extra.html", 404),
+        "the deleted lesson is still served:\n{}",
+        preview.log()
+    );
+}
+
+/// Whether `path` answers `status` within five seconds.
+fn answers_with(preview: &Preview, path: &str, status: u16) -> bool {
+    (0..100).any(|_| {
+        let hit = preview.get(path).status == status;
+        if !hit {
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(gone, "the deleted lesson is still served:\n{}", preview.log());
+        hit
+    })
 }
 
 #[test]
