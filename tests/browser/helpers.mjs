@@ -186,4 +186,15 @@ export async function waitForStatus(page, quizSel, re) {
   return (await page.textContent(`${quizSel} [data-quiz-status]`)).trim();
 }
 
+/** Answer a practice quiz wrongly, submit, reset, then answer it rightly and submit. */
+export async function failThenPass(page, quizSel) {
+  await answerQuiz(page, quizSel, false);
+  await page.click(`${quizSel} [data-quiz-submit]`);
+  await waitForStatus(page, quizSel, /scored/);
+  await page.click(`${quizSel} [data-quiz-reset]`);
+  await answerQuiz(page, quizSel, true);
+  await page.click(`${quizSel} [data-quiz-submit]`);
+  await waitForStatus(page, quizSel, /Passed/);
+}
+
 export const fmtList = (lines) => (lines.length ? `\n${lines.join('\n')}` : '');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PAGES, HERE, launchBrowser, openPage, settle, startServer, siteDir, answerQuiz, waitForStatus, fmtList } from './helpers.mjs';
+import { PAGES, HERE, launchBrowser, openPage, settle, startServer, siteDir, failThenPass, fmtList } from './helpers.mjs';
 import { STRICT_CSP } from './server.mjs';
 
 describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, () => {
@@ -65,13 +65,7 @@ describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, (
     await page.goto(server.url + PAGES.practice);
     await settle(page);
     const quiz = await page.$eval('section.quiz[data-mode="practice"]', (s) => `#${s.id}`);
-    await answerQuiz(page, quiz, false);
-    await page.click(`${quiz} [data-quiz-submit]`);
-    await waitForStatus(page, quiz, /scored/);
-    await page.click(`${quiz} [data-quiz-reset]`);
-    await answerQuiz(page, quiz, true);
-    await page.click(`${quiz} [data-quiz-submit]`);
-    await waitForStatus(page, quiz, /Passed/);
+    await failThenPass(page, quiz);
     await page.click('button.complete-lesson');
 
     const input = page.locator('.search input[role="combobox"]');
@@ -260,13 +254,7 @@ describe('QUALITY B3: hostile lesson HTML executes nothing (served without a CSP
       if (rel.endsWith('hostile.html')) {
         assert.equal((await page.locator('main h1').innerText()).trim(), LESSON_TITLE, 'the lesson title shows as literal text');
         const quiz = await page.$eval('section.quiz', (s) => `#${s.id}`);
-        await answerQuiz(page, quiz, false);
-        await page.click(`${quiz} [data-quiz-submit]`);
-        await waitForStatus(page, quiz, /scored/);
-        await page.click(`${quiz} [data-quiz-reset]`);
-        await answerQuiz(page, quiz, true);
-        await page.click(`${quiz} [data-quiz-submit]`);
-        await waitForStatus(page, quiz, /Passed/);
+        await failThenPass(page, quiz);
         assert.ok(await page.locator('.prose').innerText().then((t) => t.includes('The end.')), 'the lesson rendered to its end');
       }
       await pokeEverything(page);
