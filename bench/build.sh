@@ -56,10 +56,10 @@ fi
 
 # First-visit weight of one lesson page with its CSS and JS, as a browser receives it (brotli).
 page="$WORK/site/course-001/lesson-003.html"
-css=$(grep -o 'assets/waypost\.[0-9a-f]*\.css' "$page" | head -1)
+# Asset URLs in the page are HTML-escaped (`assets&#x2f;waypost.<hash>.css`): match the names.
 size=$(stat -c %s "$page.br")
-for js in $(grep -o 'assets/[a-z]*\.[0-9a-f]*\.js' "$page" | sort -u) "$css"; do
-    size=$(( size + $(stat -c %s "$WORK/site/$js.br") ))
+for asset in $(grep -o '[a-z]*\.[0-9a-f]\{8\}\.\(js\|css\)' "$page" | sort -u); do
+    size=$(( size + $(stat -c %s "$WORK/site/assets/$asset.br") ))
 done
 echo "lesson page + CSS + JS, brotli: $(echo "scale=1; $size / 1024" | bc) KB (target ≤ 60 KB)"
 echo "search index: $(du -sh --exclude='*.br' --exclude='*.gz' "$WORK/site/search" | cut -f1), site: $(du -sh --exclude='*.br' --exclude='*.gz' "$WORK/site" | cut -f1)"
