@@ -159,17 +159,16 @@ fn build(args: BuildArgs) -> ExitCode {
             if human {
                 let s = built.stats;
                 let w = s.write.unwrap_or_default();
+                let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+                // Files are written while pages render, so there is one time, not two.
                 eprintln!(
-                    "built {} course{}, {} lessons, {} pages, {} quizzes → {} in {:.2} s (render {:.2} s, write {:.2} s: {} written, {} unchanged, {} removed); {}",
-                    s.courses,
-                    if s.courses == 1 { "" } else { "s" },
-                    s.lessons,
-                    s.pages,
-                    s.quizzes,
+                    "built {}, {}, {}, {} → {} in {:.2} s ({} written, {} unchanged, {} removed); {}",
+                    plural(s.courses, "course", "courses"),
+                    plural(s.lessons, "lesson", "lessons"),
+                    plural(s.pages, "page", "pages"),
+                    plural(s.quizzes, "quiz", "quizzes"),
                     args.out.display(),
                     started.elapsed().as_secs_f64(),
-                    s.render_time.as_secs_f64(),
-                    s.write_time.as_secs_f64(),
                     w.written,
                     w.unchanged,
                     w.removed,
