@@ -7,7 +7,9 @@ Generates the N-lesson corpus (default 10000) with ../shared/bench/gen_corpus.py
 /dev/shm, starts `waypost preview` on it, subscribes to /__waypost/events like a page does,
 then edits one lesson at a time (a different lesson each time, a paragraph appended) and
 times from the moment the write returns to the moment the `reload` event arrives. Prints the
-startup time, median and max of the edits, and the preview's memory (peak and current RSS).
+startup time, median and max of the edits, the time a theme edit (one line of CSS appended in a
+copy of themes/default passed with --theme) takes to reload, which re-renders every page, and
+the preview's memory (peak and current RSS).
 Build the release binary first: cargo build --release --locked.
 """
 
@@ -98,11 +100,13 @@ def main():
             check=True, stdout=subprocess.DEVNULL,
         )
         courses = work / f"waypost-{args.n}"
+        theme = work / "theme"
+        shutil.copytree(ROOT / "themes/default", theme)
         lessons = sorted(courses.glob("*/lessons/*.md"))
         started = time.perf_counter()
         log = open(work / "preview.log", "w+")
         proc = subprocess.Popen(
-            [args.bin, "preview", str(courses), "--port", "0"],
+            [args.bin, "preview", str(courses), "--port", "0", "--theme", str(theme)],
             stdout=subprocess.PIPE, stderr=log, text=True, env={**os.environ, "NO_COLOR": "1"},
         )
         line = proc.stdout.readline()
@@ -122,12 +126,17 @@ def main():
             at = events.wait("reload", t0)
             times.append((at - t0) * 1000)
             time.sleep(0.3)
+        css = theme / "static/waypost.css"
+        t0 = time.perf_counter()
+        css.write_text(css.read_text() + "\n/* theme edit */\n")
+        theme_ms = (events.wait("reload", t0, timeout=120) - t0) * 1000
         peak, current = rss(proc.pid)
         proc.terminate()
         proc.wait(timeout=10)
         print(f"waypost preview, {args.n} lessons: first build and listening in {ready:.2f} s")
         print(f"one-lesson edit → reload event, {len(times)} edits: median {statistics.median(times):.1f} ms, "
               f"max {max(times):.1f} ms, min {min(times):.1f} ms")
+        print(f"theme edit (every page re-rendered) → reload event: {theme_ms:.0f} ms")
         print(f"preview memory: peak RSS {peak}, RSS after the edits {current}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
