@@ -249,12 +249,38 @@ fn report(diags: &Diagnostics, format: Format) {
                 return;
             }
             let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let text = render_human(diags, colour);
+            let (shown, hidden) = capped(diags);
+            let text = render_human(&shown, colour);
             // The summary line is printed by the caller with the verdict.
             let body = text.rsplit_once("\n\n").map_or(text.as_str(), |(body, _)| body);
             eprintln!("{body}\n");
+            if hidden > 0 {
+                eprintln!("… and {hidden} more warnings, not shown (`--format json` lists every one)\n");
+            }
         }
     }
+}
+
+/// Warnings printed in the human format; more are counted instead (a generated or imported
+/// course can have thousands of the same one, and errors would scroll away).
+pub const MAX_WARNINGS_SHOWN: usize = 50;
+
+/// Every error and the first [`MAX_WARNINGS_SHOWN`] warnings, and how many warnings were left out.
+pub fn capped(diags: &Diagnostics) -> (Diagnostics, usize) {
+    let mut warnings = 0;
+    let shown = diags
+        .iter()
+        .filter(|d| {
+            if d.severity == Severity::Warning {
+                warnings += 1;
+                warnings <= MAX_WARNINGS_SHOWN
+            } else {
+                true
+            }
+        })
+        .cloned()
+        .collect();
+    (shown, warnings.saturating_sub(MAX_WARNINGS_SHOWN))
 }
 
 /// A one-line bar on stderr, advanced as each pipeline stage starts.
@@ -271,4 +297,25 @@ fn progress_bar() -> Progress {
         );
         let _ = std::io::stderr().flush();
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waypost_generator::Diagnostic;
+    use waypost_generator::diagnostics::Pos;
+
+    #[test]
+    fn errors_are_never_capped_warnings_are() {
+        let many: Diagnostics = (0..MAX_WARNINGS_SHOWN + 7)
+            .map(|i| Diagnostic::warning("w.md", Pos::new(i + 1, 1), "warned"))
+            .chain((0..3).map(|i| Diagnostic::error("e.md", Pos::new(i + 1, 1), "wrong")))
+            .collect();
+        let (shown, hidden) = capped(&many);
+        assert_eq!(hidden, 7);
+        assert_eq!(shown.count(Severity::Error), 3);
+        assert_eq!(shown.count(Severity::Warning), MAX_WARNINGS_SHOWN);
+        let few: Diagnostics = std::iter::once(Diagnostic::warning("w.md", Pos::new(1, 1), "warned")).collect();
+        assert_eq!(capped(&few).1, 0);
+    }
 }

@@ -287,9 +287,12 @@ fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
         Status::Unchanged => {}
         Status::Built { pages } => {
             // The first build lists every warning; a rebuild only those of the files it read.
-            let shown = warnings_of(project, (!first).then_some(&outcome.changed_files));
+            let (shown, hidden) = crate::cli::capped(&warnings_of(project, (!first).then_some(&outcome.changed_files)));
             if !shown.is_empty() {
                 eprint!("{}", without_summary(&render_human(&shown, colour)));
+            }
+            if hidden > 0 {
+                eprintln!("… and {hidden} more warnings, not shown (`waypost check --format json` lists every one)");
             }
             let verb = if first { "built" } else { "rebuilt" };
             eprintln!(
@@ -299,7 +302,11 @@ fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
             );
         }
         Status::Failed => {
-            eprint!("{}", without_summary(&render_human(&project.diagnostics(), colour)));
+            let (shown, hidden) = crate::cli::capped(&project.diagnostics());
+            eprint!("{}", without_summary(&render_human(&shown, colour)));
+            if hidden > 0 {
+                eprintln!("… and {hidden} more warnings, not shown");
+            }
             eprintln!(
                 "{}{what}: the preview keeps the last good pages and shows the errors on them; fix and save",
                 summary_line(outcome.errors, outcome.warnings)
