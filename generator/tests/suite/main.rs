@@ -8,4 +8,5 @@ mod formats;
 mod incremental;
 mod properties;
 mod support;
+mod warnings;
 mod write;

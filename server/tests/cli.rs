@@ -1,0 +1,57 @@
+//! The command line's promises: exit codes (0 ok, 1 authoring problems, 2 usage), `--strict`,
+//! and `--format json` (one object per line on stdout, nothing else there).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    waypost_e2e::repo_root().join("generator/tests/fixtures").join(name)
+}
+
+fn waypost(args: &[&str], courses: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_waypost"))
+        .args(args)
+        .arg(courses)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("waypost runs")
+}
+
+#[test]
+fn warnings_pass_unless_strict_and_errors_always_fail() {
+    let warned = fixture("warnings/every-warning");
+    let plain = waypost(&["check"], &warned);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("0 errors, 7 warnings"));
+    assert_eq!(waypost(&["check", "--strict"], &warned).status.code(), Some(1));
+
+    let broken = waypost(&["check"], &fixture("broken-yaml"));
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("course.yaml"));
+
+    let usage = waypost(&["check", "--no-such-flag"], &warned);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn json_format_is_one_diagnostic_object_per_line() {
+    let out = waypost(&["check", "--format", "json"], &fixture("formats/mixed"));
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() >= 6, "{stdout}");
+    for line in lines {
+        let d: serde_json::Value = serde_json::from_str(line).expect("each line is a JSON object");
+        assert!(
+            d["file"].as_str().is_some_and(|f| f.contains("formats/mixed/")),
+            "{line}"
+        );
+        assert!(d["line"].is_u64() && d["column"].is_u64(), "{line}");
+        assert!(matches!(d["severity"].as_str(), Some("error" | "warning")), "{line}");
+    }
+}
