@@ -296,7 +296,7 @@ fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
             }
             let verb = if first { "built" } else { "rebuilt" };
             eprintln!(
-                "{verb} {pages} page{} in {ms:.0} ms{what}; {}",
+                "{verb} {pages} file{} in {ms:.0} ms{what}; {}",
                 if pages == 1 { "" } else { "s" },
                 summary_line(0, outcome.warnings)
             );
