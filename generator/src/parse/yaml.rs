@@ -163,7 +163,16 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, 
             "check indentation, and quote values that contain `: ` or start with a backtick, `*`, `[`, `{` or `>`",
         );
     }
-    Diagnostic::error(file, pos, format!("{what}: {message}"))
+    let diag = Diagnostic::error(file, pos, format!("{what}: {message}"));
+    if message.contains("invalid type: sequence, expected a string")
+        || message.contains("invalid type: map, expected a string")
+    {
+        // `title: [Draft] SPF` is a list to YAML, `title: {x}` a map.
+        return diag.with_help(
+            "quote the text: `key: \"[Draft] text\"` (YAML reads a value starting with `[` or `{` as a list or a map)",
+        );
+    }
+    diag
 }
 
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -282,6 +291,14 @@ mod tests {
         let listed = from_yaml_all::<Vec<LessonFront>>("- titel: A\n", "l.md", 1, "list", &mut diags);
         assert!(listed.is_none());
         assert_eq!(diags.len(), 1);
+    }
+
+    #[test]
+    fn unquoted_brackets_get_a_hint() {
+        let Err(d) = from_yaml::<LessonFront>("title: [Draft] SPF\n", "l.md", 2, "lesson front matter") else {
+            panic!("a list is not a title");
+        };
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("quote")), "{d:?}");
     }
 
     #[test]
