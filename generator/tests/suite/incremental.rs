@@ -342,10 +342,14 @@ fn first_difference(a: &waypost_generator::Files, b: &waypost_generator::Files) 
     "no difference".into()
 }
 
-fn run(edits: &[Edit]) {
+/// Applies `edits` one by one, comparing the project with a clean build after each (and after
+/// opening); returns how many states it compared.
+fn run(edits: &[Edit]) -> usize {
     let mut world = World::new();
     let (mut project, _) = Project::open(&world.options());
+    let mut compared = 0;
     for (step, e) in std::iter::once(&Edit::Nothing).chain(edits).enumerate() {
+        compared += 1;
         let changed = world.apply(e);
         let outcome = project.apply(&changed);
         project.refresh_derived();
@@ -375,11 +379,12 @@ fn run(edits: &[Edit]) {
             }
         }
     }
+    compared
 }
 
 #[test]
 fn opening_equals_a_clean_build() {
-    run(&[]);
+    assert_eq!(run(&[]), 1);
 }
 
 #[test]
@@ -403,6 +408,6 @@ proptest! {
 
     #[test]
     fn incremental_rebuild_equals_full_rebuild(edits in prop::collection::vec(edit(), 1..10)) {
-        run(&edits);
+        prop_assert_eq!(run(&edits), edits.len() + 1);
     }
 }

@@ -22,12 +22,39 @@ fn course(course_yaml: String, lesson: String) -> SourceCourse {
     }
 }
 
-fn run(c: SourceCourse) {
-    let (parsed, _) = waypost_generator::parse::parse(&[c]);
-    let diags = waypost_generator::validate::validate(&parsed);
-    if !diags.has_errors() {
-        let _ = waypost_generator::render::render(&parsed, &Theme::embedded(), RenderMode::default());
+/// Runs parse, validate and render on `c` and lists what breaks the promises any input must
+/// keep: every diagnostic names one of the course's files and a line inside it, and a course
+/// without errors renders with the embedded theme (catalog and `courses.json` included).
+fn problems(c: SourceCourse) -> Vec<String> {
+    let texts: Vec<(String, String)> = std::iter::once(&c.course_yaml)
+        .chain(&c.lessons)
+        .map(|f| (f.path.clone(), f.text.clone()))
+        .collect();
+    let (parsed, mut diags) = waypost_generator::parse::parse(&[c]);
+    diags.extend(waypost_generator::validate::validate(&parsed));
+    let mut problems = Vec::new();
+    for d in diags.iter() {
+        match texts.iter().find(|(path, _)| *path == d.file) {
+            Some((_, text)) if d.line > text.split('\n').count() + 1 => {
+                problems.push(format!("line past the end: {d:?}"))
+            }
+            None if d.file != "fuzz" => problems.push(format!("unknown file: {d:?}")),
+            _ => {}
+        }
     }
+    if !diags.has_errors() {
+        match waypost_generator::render::render(&parsed, &Theme::embedded(), RenderMode::default()) {
+            Ok(files) => {
+                for path in ["index.html", "courses.json"] {
+                    if !files.contains_key(path) {
+                        problems.push(format!("{path} missing"));
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("a course without errors failed to render: {e:?}")),
+        }
+    }
+    problems
 }
 
 const COURSE: &str = "title: T\nsummary: S\nmodules:\n  - title: M\n    lessons: [a]\n";
@@ -74,22 +101,26 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(course_yaml in ".{0,300}", lesson in ".{0,600}") {
-        run(course(course_yaml, lesson));
+        let found = problems(course(course_yaml, lesson));
+        prop_assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
     fn random_front_matter_never_panics(front in yamlish(), body in ".{0,200}") {
-        run(course(COURSE.into(), format!("---\n{front}\n---\n{body}")));
+        let found = problems(course(COURSE.into(), format!("---\n{front}\n---\n{body}")));
+        prop_assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
     fn random_quiz_blocks_never_panic(quiz in yamlish()) {
-        run(course(COURSE.into(), format!("---\ntitle: A\n---\n\n```quiz\n{quiz}\n```\n")));
+        let found = problems(course(COURSE.into(), format!("---\ntitle: A\n---\n\n```quiz\n{quiz}\n```\n")));
+        prop_assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
     fn random_markdown_never_panics(md in "([#>*`\\[\\]()!|:-]|[a-z ]|\n|<[a-z]+>|\\[\\^1\\]|```quiz\n){0,120}") {
-        run(course(COURSE.into(), format!("---\ntitle: A\n---\n{md}")));
+        let found = problems(course(COURSE.into(), format!("---\ntitle: A\n---\n{md}")));
+        prop_assert!(found.is_empty(), "{found:#?}");
     }
 }
 
@@ -97,19 +128,19 @@ proptest! {
 fn deep_nesting_and_large_inputs_stay_fast() {
     let started = std::time::Instant::now();
     let deep = format!("---\ntitle: A\n---\n{}x\n", "> ".repeat(5000));
-    run(course(COURSE.into(), deep));
+    assert_eq!(problems(course(COURSE.into(), deep)), Vec::<String>::new());
     let lists = format!(
         "---\ntitle: A\n---\n{}",
         (0..2000)
             .map(|i| format!("{}- x\n", "  ".repeat(i % 200)))
             .collect::<String>()
     );
-    run(course(COURSE.into(), lists));
+    assert_eq!(problems(course(COURSE.into(), lists)), Vec::<String>::new());
     let big_yaml = format!(
         "---\ntitle: A\n---\n```quiz\nid: q\nquestions:\n{}```\n",
         "  - [[[[[[[[[[[[[[[[\n".repeat(4000)
     );
-    run(course(COURSE.into(), big_yaml));
+    assert_eq!(problems(course(COURSE.into(), big_yaml)), Vec::<String>::new());
     assert!(
         started.elapsed().as_secs() < 20,
         "pathological inputs took {:?}",
