@@ -20,6 +20,7 @@ use crate::model::{Course, format_minutes};
 use crate::parse::{ParsedCourse, ParsedLesson};
 use crate::search::{SearchDoc, build_index};
 use crate::theme::Theme;
+use pages::{LessonFilter, Page, Renderer, course_assets};
 use quiz::{QuizMode, quiz_view};
 use views::*;
 
@@ -58,104 +59,38 @@ pub fn render_into(
     mode: RenderMode,
     sink: Sink<'_>,
 ) -> Result<(), Vec<Diagnostic>> {
-    let env = environment(theme)?;
-    let mut statics = Files::new();
-    let assets = hash_statics(theme, mode, &mut statics);
-    statics.into_iter().for_each(|(path, bytes)| sink(path, bytes));
-    let page = |root: &'static str, title: String, description: String, lang: &str| PageView {
-        root,
-        title,
-        description,
-        lang: lang.to_owned(),
-        site_title: "Waypost".to_owned(),
-        assets: assets.clone(),
-        preview: mode.preview,
-        static_only: mode.static_only,
-        generator: format!("Waypost {}", env!("CARGO_PKG_VERSION")),
-    };
+    let renderer = Renderer::new(theme, mode)?;
+    for (path, bytes) in renderer.statics() {
+        sink(path.clone(), bytes.clone());
+    }
     let mut errors = Vec::new();
-    let mut put = |path: String, result: Result<String, Diagnostic>| match result {
+    let mut put = |(path, result): Page| match result {
         Ok(html) => sink(path, html.into_bytes()),
         Err(d) => errors.push(d),
     };
-
-    let cards: Vec<CourseCard> = courses.iter().map(|c| course_card(&c.course)).collect();
-    let lang = courses.first().map_or("en", |c| c.course.language.as_str());
-    put(
-        "index.html".into(),
-        render_page(
-            &env,
-            "catalog.html",
-            &CatalogCtx {
-                page: page("", "Courses · Waypost".into(), catalog_description(mode).into(), lang),
-                courses: cards,
-            },
-        ),
-    );
-    put(
-        "404.html".into(),
-        render_page(
-            &env,
-            "404.html",
-            &NotFoundCtx {
-                page: page("", "Page not found · Waypost".into(), "Page not found.".into(), lang),
-            },
-        ),
-    );
-    for c in courses {
-        let course = &c.course;
-        put(
-            format!("{}/index.html", course.id),
-            render_page(
-                &env,
-                "course.html",
-                &CourseCtx {
-                    page: page(
-                        "../",
-                        format!("{} · Waypost", course.title),
-                        course.summary_text.clone(),
-                        &course.language,
-                    ),
-                    course: course_view(course),
-                },
-            ),
-        );
-    }
+    renderer.site_pages(courses).into_iter().for_each(&mut put);
+    courses.iter().for_each(|c| put(renderer.course_page(c)));
     // Lesson pages are most of the work: one parallel pass over every lesson of every
     // course, each page handed over as soon as it is rendered, while the search index (itself
     // parallel, a fraction of the work) is built alongside.
-    let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(ordered_lessons).collect();
-    let jobs: Vec<(usize, usize)> = ordered
-        .iter()
-        .enumerate()
-        .flat_map(|(c, lessons)| (0..lessons.len()).map(move |i| (c, i)))
-        .collect();
+    let all: LessonFilter<'_> = &|_| true;
+    let every: Vec<(&ParsedCourse, LessonFilter<'_>)> = courses.iter().map(|c| (c, all)).collect();
     let (lesson_errors, search_files) = rayon::join(
         || {
-            jobs.par_iter()
-                .filter_map(|&(ci, i)| {
-                    let (c, lessons) = (&courses[ci], &ordered[ci]);
-                    let (module, lesson) = lessons[i];
-                    let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
-                    let ctx = lesson_ctx(c, lessons, i, module, lesson, mode, &env, &page);
-                    match ctx.and_then(|ctx| render_page(&env, "lesson.html", &ctx)) {
-                        Ok(html) => {
-                            sink(path, html.into_bytes());
-                            None
-                        }
-                        Err(d) => Some(d),
-                    }
-                })
-                .collect::<Vec<_>>()
+            renderer.each_lesson_page(&every, &|(path, result)| match result {
+                Ok(html) => {
+                    sink(path, html.into_bytes());
+                    None
+                }
+                Err(d) => Some(d),
+            })
         },
         || build_index(&search_docs(courses)),
     );
     errors.extend(lesson_errors);
     search_files.into_par_iter().for_each(|(path, bytes)| sink(path, bytes));
     for c in courses {
-        for asset in &c.assets {
-            sink(format!("{}/{}", c.course.id, asset.rel), asset.bytes.clone());
-        }
+        course_assets(c).for_each(|(path, bytes)| sink(path, bytes.to_vec()));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -374,93 +309,6 @@ fn ordered_lessons(c: &ParsedCourse) -> Vec<(usize, &ParsedLesson)> {
         .flat_map(|(m, module)| module.lessons.iter().map(move |id| (m + 1, id)))
         .filter_map(|(m, id)| Some((m, c.lessons.iter().find(|l| &l.lesson.id == id)?)))
         .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn lesson_ctx(
-    c: &ParsedCourse,
-    ordered: &[(usize, &ParsedLesson)],
-    i: usize,
-    module: usize,
-    l: &ParsedLesson,
-    mode: RenderMode,
-    env: &Environment<'static>,
-    page: &(dyn Fn(&'static str, String, String, &str) -> PageView + Sync),
-) -> Result<LessonCtx, Diagnostic> {
-    let course = &c.course;
-    let mut body = String::new();
-    for (k, segment) in l.body.segments.iter().enumerate() {
-        body.push_str(segment);
-        if let Some(quiz) = l.lesson.quizzes.get(k) {
-            let quiz_mode = if quiz.graded && !mode.static_only && !mode.preview {
-                QuizMode::Graded
-            } else {
-                QuizMode::Practice
-            };
-            let view = quiz_view(
-                quiz,
-                course.id.as_str(),
-                l.lesson.id.as_str(),
-                course.completion.pass_mark,
-                quiz_mode,
-            );
-            body.push_str(&render_page(env, "quiz.html", &QuizCtx { quiz: view })?);
-        }
-    }
-    let link = |(_, other): &(usize, &ParsedLesson)| NavLink {
-        url: format!("{}.html", other.lesson.id),
-        title: other.lesson.title.clone(),
-    };
-    let lesson = &l.lesson;
-    let description = lesson
-        .objectives
-        .first()
-        .cloned()
-        .unwrap_or_else(|| course.summary_text.clone());
-    Ok(LessonCtx {
-        page: page(
-            "../",
-            format!("{} · {} · Waypost", lesson.title, course.title),
-            description,
-            &course.language,
-        ),
-        course: CourseRef {
-            id: course.id.to_string(),
-            title: course.title.clone(),
-            url: "index.html",
-        },
-        module: ModuleRef {
-            number: module,
-            title: course
-                .modules
-                .get(module - 1)
-                .map(|m| m.title.clone())
-                .unwrap_or_default(),
-        },
-        lesson: LessonView {
-            id: lesson.id.to_string(),
-            title: lesson.title.clone(),
-            estimated_time: lesson.estimated_minutes.map(format_minutes),
-            objectives: lesson.objectives.clone(),
-            number: i + 1,
-            total: ordered.len(),
-            body_html: body,
-            toc: l
-                .body
-                .headings
-                .iter()
-                .filter(|h| h.level <= 3)
-                .map(|h| TocEntry {
-                    level: h.level,
-                    id: h.id.clone(),
-                    text: h.text.clone(),
-                })
-                .collect(),
-            quiz_ids: lesson.quizzes.iter().map(|q| q.id.to_string()).collect(),
-        },
-        prev: i.checked_sub(1).and_then(|p| ordered.get(p)).map(link),
-        next: ordered.get(i + 1).map(link),
-    })
 }
 
 fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc<'_>> {

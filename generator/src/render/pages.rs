@@ -95,6 +95,16 @@ impl Renderer {
     /// The lesson pages the filters select, course by course, rendered in parallel. Only
     /// lessons a module lists have a page.
     pub fn lesson_pages(&self, courses: &[(&ParsedCourse, LessonFilter<'_>)]) -> Vec<Page> {
+        self.each_lesson_page(courses, &Some)
+    }
+
+    /// Renders the lesson pages the filters select in parallel and hands each to `take` as
+    /// soon as it is ready; returns what `take` kept.
+    pub fn each_lesson_page<R: Send>(
+        &self,
+        courses: &[(&ParsedCourse, LessonFilter<'_>)],
+        take: &(dyn Fn(Page) -> Option<R> + Sync),
+    ) -> Vec<R> {
         let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(|(c, _)| ordered_lessons(c)).collect();
         let jobs: Vec<(usize, usize)> = ordered
             .iter()
@@ -108,18 +118,101 @@ impl Renderer {
                     .map(move |(i, _)| (ci, i))
             })
             .collect();
-        let page = |root: &'static str, title: String, description: String, lang: &str| {
-            self.page(root, title, description, lang)
-        };
         jobs.par_iter()
-            .map(|&(ci, i)| {
+            .filter_map(|&(ci, i)| {
                 let (c, lessons) = (courses[ci].0, &ordered[ci]);
-                let (module, lesson) = lessons[i];
-                let path = format!("{}/{}.html", c.course.id, lesson.lesson.id);
-                let ctx = lesson_ctx(c, lessons, i, module, lesson, self.mode, &self.env, &page);
-                (path, ctx.and_then(|ctx| render_page(&self.env, "lesson.html", &ctx)))
+                let path = format!("{}/{}.html", c.course.id, lessons[i].1.lesson.id);
+                let page = self
+                    .lesson_ctx(c, lessons, i)
+                    .and_then(|ctx| render_page(&self.env, "lesson.html", &ctx));
+                take((path, page))
             })
             .collect()
+    }
+
+    /// The view of lesson `i` of a course's `ordered` lessons, its quizzes rendered in.
+    fn lesson_ctx(
+        &self,
+        c: &ParsedCourse,
+        ordered: &[(usize, &ParsedLesson)],
+        i: usize,
+    ) -> Result<LessonCtx, Diagnostic> {
+        let (module, l) = ordered[i];
+        let mode = self.mode;
+        let course = &c.course;
+        let mut body = String::new();
+        for (k, segment) in l.body.segments.iter().enumerate() {
+            body.push_str(segment);
+            if let Some(quiz) = l.lesson.quizzes.get(k) {
+                let quiz_mode = if quiz.graded && !mode.static_only && !mode.preview {
+                    QuizMode::Graded
+                } else {
+                    QuizMode::Practice
+                };
+                let view = quiz_view(
+                    quiz,
+                    course.id.as_str(),
+                    l.lesson.id.as_str(),
+                    course.completion.pass_mark,
+                    quiz_mode,
+                );
+                body.push_str(&render_page(&self.env, "quiz.html", &QuizCtx { quiz: view })?);
+            }
+        }
+        let link = |(_, other): &(usize, &ParsedLesson)| NavLink {
+            url: format!("{}.html", other.lesson.id),
+            title: other.lesson.title.clone(),
+        };
+        let lesson = &l.lesson;
+        let description = lesson
+            .objectives
+            .first()
+            .cloned()
+            .unwrap_or_else(|| course.summary_text.clone());
+        Ok(LessonCtx {
+            page: self.page(
+                "../",
+                format!("{} · {} · Waypost", lesson.title, course.title),
+                description,
+                &course.language,
+            ),
+            course: CourseRef {
+                id: course.id.to_string(),
+                title: course.title.clone(),
+                url: "index.html",
+            },
+            module: ModuleRef {
+                number: module,
+                title: course
+                    .modules
+                    .get(module - 1)
+                    .map(|m| m.title.clone())
+                    .unwrap_or_default(),
+            },
+            lesson: LessonView {
+                id: lesson.id.to_string(),
+                title: lesson.title.clone(),
+                estimated_time: lesson.estimated_minutes.map(format_minutes),
+                objectives: lesson.objectives.clone(),
+                number: i + 1,
+                total: ordered.len(),
+                body_html: body,
+                toc: l
+                    .body
+                    .headings
+                    .iter()
+                    .filter(|h| h.level <= 3)
+                    .map(|h| TocEntry {
+                        level: h.level,
+                        id: h.id.clone(),
+                        text: h.text.clone(),
+                    })
+                    .collect(),
+                quiz_ids: lesson.quizzes.iter().map(|q| q.id.to_string()).collect(),
+            },
+            prev: i.checked_sub(1).and_then(|p| ordered.get(p)).map(link),
+            next: ordered.get(i + 1).map(link),
+        })
     }
 }
 
