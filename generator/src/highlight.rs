@@ -905,6 +905,7 @@ fn header_value(s: &mut Scan, tag_list: bool, out: &mut Html) {
 #[cfg(test)]
 mod tests {
     use super::highlight;
+    use crate::test_rng::Rng;
 
     const LANGUAGES: &[&str] = &[
         "dns", "zone", "bind", "sh", "bash", "shell", "console", "json", "yaml", "yml", "xml", "html", "http", "email",
@@ -1260,22 +1261,6 @@ Set-Cookie: id=a3fWa; Secure; HttpOnly; SameSite=Lax
             "⟦punct <⟧⟦tag a⟧ ⟦attr href⟧⟦punct =⟧⟦string \"x⟧",
         );
         check("json", "/* open", "⟦comment /* open⟧");
-    }
-
-    /// xorshift64*: a deterministic generator, so a failure reproduces exactly.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     /// Pieces that matter to at least one lexer, mixed with arbitrary characters.

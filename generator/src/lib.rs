@@ -32,6 +32,9 @@ pub mod search;
 pub mod theme;
 pub mod validate;
 
+#[cfg(test)]
+mod test_rng;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

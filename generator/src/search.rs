@@ -681,6 +681,8 @@ mod tests {
     use serde_json::Value;
     use unicode_segmentation::UnicodeSegmentation;
 
+    use crate::test_rng::Rng;
+
     use super::*;
 
     /// Test documents live as long as the test process: simpler than an owner per test.
@@ -815,22 +817,6 @@ mod tests {
         assert!(terms_of(&"b".repeat(41)).is_empty());
         assert!(terms_of(&"é".repeat(41)).is_empty());
         assert_eq!(terms_of(&"é".repeat(40)), ["e".repeat(40)]);
-    }
-
-    /// xorshift64*: deterministic, so a failure reproduces exactly.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-        }
-
-        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-            items[(self.next() % items.len() as u64) as usize]
-        }
     }
 
     /// The definition the fast paths must match: `unicode_words`, normalised, then split.
@@ -1054,53 +1040,5 @@ mod tests {
         let files = build_index(&[doc("", "", "", "")]);
         assert_eq!(index(&files)["docs"].as_array().map(Vec::len), Some(1));
         assert_eq!(files.len(), 1);
-    }
-
-    /// A figure, not a check: run with `cargo test --release -- --ignored --nocapture`.
-    #[test]
-    #[ignore = "benchmark: 10,000 lessons of 6 sections of 150 words"]
-    fn large_site_figures() {
-        let mut rng = Rng(7);
-        let vocabulary: Vec<String> = (0..50_000)
-            .map(|i| {
-                const SYLLABLES: &[&str] = &["ka", "ter", "mo", "ri", "sen", "do", "la", "pre", "ver", "tion"];
-                let mut n = i;
-                let mut word = String::new();
-                loop {
-                    word.push_str(SYLLABLES[n % SYLLABLES.len()]);
-                    n /= SYLLABLES.len();
-                    if n == 0 {
-                        break word;
-                    }
-                }
-            })
-            .collect();
-        // Word ranks roughly Zipf-distributed, as in natural text.
-        let word = |rng: &mut Rng| {
-            let r = (rng.next() % 1_000_000) as f64 / 1_000_000.0;
-            &vocabulary[((vocabulary.len() as f64).powf(r) as usize).saturating_sub(1)]
-        };
-        let sentence = |rng: &mut Rng, n: usize| (0..n).map(|_| word(rng).as_str()).collect::<Vec<_>>().join(" ");
-        let docs: Vec<SearchDoc> = (0..60_000)
-            .map(|i| SearchDoc {
-                page: format!("course-{}/lesson-{}.html", i / 300, i / 6),
-                anchor: leak(format!("section-{}", i % 6)),
-                lesson: leak(sentence(&mut rng, 5)),
-                section: leak(sentence(&mut rng, 4)),
-                course: leak(format!("Course {}", i / 300)),
-                text: leak(sentence(&mut rng, 150)),
-            })
-            .collect();
-        let start = std::time::Instant::now();
-        let files = build_index(&docs);
-        let elapsed = start.elapsed();
-        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
-        let largest = files[1..].iter().map(|(_, b)| b.len()).max().unwrap_or(0);
-        println!(
-            "{} docs: {elapsed:.2?}, {} files, {bytes} bytes (index.json {}, largest shard {largest})",
-            docs.len(),
-            files.len(),
-            files[0].1.len()
-        );
     }
 }
