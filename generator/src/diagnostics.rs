@@ -189,6 +189,17 @@ impl Diagnostics {
 ///    = help: did you mean `estimated-time`?
 /// ```
 pub fn render_human(diags: &Diagnostics, colour: bool) -> String {
+    let mut out = render_human_body(diags.iter(), colour);
+    let (errors, warnings) = (diags.count(Severity::Error), diags.count(Severity::Warning));
+    if errors + warnings > 0 {
+        let _ = writeln!(out, "{}", summary_line(errors, warnings));
+    }
+    out
+}
+
+/// The diagnostics as [`render_human`] prints them, without the closing count: for callers
+/// that print their own verdict line.
+pub fn render_human_body<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>, colour: bool) -> String {
     let paint = |code: &str, s: &str| {
         if colour {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -230,10 +241,6 @@ pub fn render_human(diags: &Diagnostics, colour: bool) -> String {
             );
         }
         out.push('\n');
-    }
-    let (errors, warnings) = (diags.count(Severity::Error), diags.count(Severity::Warning));
-    if errors + warnings > 0 {
-        let _ = writeln!(out, "{}", summary_line(errors, warnings));
     }
     out
 }

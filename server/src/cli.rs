@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use waypost_generator::diagnostics::{render_human, render_json, summary_line};
+use waypost_generator::diagnostics::{render_human_body, render_json, summary_line};
 use waypost_generator::{Diagnostics, Options, Progress, RenderMode, Severity, Stage};
 
 #[derive(Debug, Parser)]
@@ -248,15 +248,8 @@ fn report(diags: &Diagnostics, format: Format) {
             if diags.is_empty() {
                 return;
             }
-            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let (shown, hidden) = capped(diags);
-            let text = render_human(&shown, colour);
             // The summary line is printed by the caller with the verdict.
-            let body = text.rsplit_once("\n\n").map_or(text.as_str(), |(body, _)| body);
-            eprintln!("{body}\n");
-            if hidden > 0 {
-                eprintln!("… and {hidden} more warnings, not shown (`--format json` lists every one)\n");
-            }
+            eprint!("{}", human_body(diags, colour_on_stderr()));
         }
     }
 }
@@ -264,6 +257,24 @@ fn report(diags: &Diagnostics, format: Format) {
 /// Warnings printed in the human format; more are counted instead (a generated or imported
 /// course can have thousands of the same one, and errors would scroll away).
 pub const MAX_WARNINGS_SHOWN: usize = 50;
+
+/// Whether stderr wants colour: a terminal, and no `NO_COLOR`.
+pub fn colour_on_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// The human format without its count line: every error, at most [`MAX_WARNINGS_SHOWN`]
+/// warnings, and a line saying how many were left out.
+pub fn human_body(diags: &Diagnostics, colour: bool) -> String {
+    let (shown, hidden) = capped(diags);
+    let mut text = render_human_body(shown.iter(), colour);
+    if hidden > 0 {
+        text.push_str(&format!(
+            "… and {hidden} more warnings, not shown (`waypost check --format json` lists every one)\n\n"
+        ));
+    }
+    text
+}
 
 /// Every error and the first [`MAX_WARNINGS_SHOWN`] warnings, and how many warnings were left out.
 pub fn capped(diags: &Diagnostics) -> (Diagnostics, usize) {

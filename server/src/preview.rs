@@ -15,23 +15,23 @@
 //! A content error never stops the preview: the last good site stays served.
 
 use std::convert::Infallible;
-use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, RwLock, mpsc};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::stream::{self, Stream};
 use notify::Watcher as _;
 use tokio::sync::broadcast;
-use waypost_generator::diagnostics::{render_human, summary_line};
+use waypost_generator::diagnostics::summary_line;
 use waypost_generator::incremental::{Outcome, Project, Status};
 use waypost_generator::parse::markdown::escape;
 use waypost_generator::{Diagnostics, Options, RenderMode};
@@ -83,7 +83,7 @@ pub fn run(config: Config) -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let colour = crate::cli::colour_on_stderr();
     let listener = match bind(config.port).await {
         Ok(listener) => listener,
         Err(message) => {
@@ -103,7 +103,7 @@ async fn serve(config: Config) -> ExitCode {
     };
     let (project, outcome) = tokio::task::block_in_place(|| Project::open(&opts));
     let broken = (outcome.status == Status::Failed).then(|| errors_json(&project.errors()));
-    report(&project, &outcome, colour, true);
+    eprint!("{}", report(&project, &outcome, colour, true));
 
     let (notices, _) = broadcast::channel(64);
     let app = Arc::new(App {
@@ -162,6 +162,7 @@ async fn serve(config: Config) -> ExitCode {
         .route("/__waypost/diagnostics", get(diagnostics))
         .route("/__waypost/live.js", get(live_js))
         .fallback(get(page))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app);
     tokio::select! {
         served = axum::serve(listener, router) => {
@@ -198,13 +199,13 @@ async fn bind(port: Option<u16>) -> Result<tokio::net::TcpListener, String> {
     })
 }
 
-fn read(project: &RwLock<Project>) -> std::sync::RwLockReadGuard<'_, Project> {
-    // A panic while rebuilding would poison the lock; the site in it is still the last good one.
-    project.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+// A panic while rebuilding would poison a lock; what it guards is still the last good state.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn write(project: &RwLock<Project>) -> std::sync::RwLockWriteGuard<'_, Project> {
-    project.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Applies each burst of file events to the project and tells open pages what happened.
@@ -230,18 +231,21 @@ fn rebuild_loop(app: &App, events: &mpsc::Receiver<notify::Result<notify::Event>
         match outcome.status {
             Status::Unchanged => {}
             Status::Built { .. } => {
-                *app.broken.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                *write(&app.broken) = None;
                 let _ = app.notices.send(Notice::Reload);
                 let _ = derive.send(());
             }
             Status::Failed => {
                 let json = errors_json(&project.errors());
-                *app.broken.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(json.clone());
+                *write(&app.broken) = Some(json.clone());
                 let _ = app.notices.send(Notice::Diagnostics(json));
             }
         }
-        // Printing comes after the notice: the page should not wait for the terminal.
-        report(&project, &outcome, app.colour, false);
+        // The terminal text is made under the lock but printed after it: pages reloading on
+        // the notice above must not wait for the terminal.
+        let text = report(&project, &outcome, app.colour, false);
+        drop(project);
+        eprint!("{text}");
     }
 }
 
@@ -270,7 +274,8 @@ fn derive_loop(app: &App, asks: &mpsc::Receiver<()>) {
     }
 }
 
-fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
+/// What the terminal says after a build: the diagnostics worth reading and a verdict line.
+fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) -> String {
     let ms = outcome.elapsed.as_secs_f64() * 1000.0;
     let what = if outcome.changed_files.is_empty() {
         String::new()
@@ -284,42 +289,23 @@ fn report(project: &Project, outcome: &Outcome, colour: bool, first: bool) {
         format!(" ({})", files.join(", "))
     };
     match outcome.status {
-        Status::Unchanged => {}
+        Status::Unchanged => String::new(),
         Status::Built { pages } => {
             // The first build lists every warning; a rebuild only those of the files it read.
-            let (shown, hidden) = crate::cli::capped(&warnings_of(project, (!first).then_some(&outcome.changed_files)));
-            if !shown.is_empty() {
-                eprint!("{}", without_summary(&render_human(&shown, colour)));
-            }
-            if hidden > 0 {
-                eprintln!("… and {hidden} more warnings, not shown (`waypost check --format json` lists every one)");
-            }
+            let warnings = warnings_of(project, (!first).then_some(&outcome.changed_files));
             let verb = if first { "built" } else { "rebuilt" };
-            eprintln!(
-                "{verb} {pages} file{} in {ms:.0} ms{what}; {}",
+            format!(
+                "{}{verb} {pages} file{} in {ms:.0} ms{what}; {}\n",
+                crate::cli::human_body(&warnings, colour),
                 if pages == 1 { "" } else { "s" },
                 summary_line(0, outcome.warnings)
-            );
+            )
         }
-        Status::Failed => {
-            let (shown, hidden) = crate::cli::capped(&project.diagnostics());
-            eprint!("{}", without_summary(&render_human(&shown, colour)));
-            if hidden > 0 {
-                eprintln!("… and {hidden} more warnings, not shown");
-            }
-            eprintln!(
-                "{}{what}: the preview keeps the last good pages and shows the errors on them; fix and save",
-                summary_line(outcome.errors, outcome.warnings)
-            );
-        }
-    }
-}
-
-/// The diagnostics without their closing count: the line after them says it with more.
-fn without_summary(text: &str) -> String {
-    match text.rsplit_once("\n\n") {
-        Some((body, _)) => format!("{body}\n\n"),
-        None => text.to_owned(),
+        Status::Failed => format!(
+            "{}{}{what}: the preview keeps the last good pages and shows the errors on them; fix and save\n",
+            crate::cli::human_body(&project.diagnostics(), colour),
+            summary_line(outcome.errors, outcome.warnings)
+        ),
     }
 }
 
@@ -337,37 +323,32 @@ fn errors_json(errors: &Diagnostics) -> Arc<str> {
     serde_json::to_string(errors).unwrap_or_else(|_| "[]".to_owned()).into()
 }
 
-/// Refuses requests whose Host is not this loopback server: a web page elsewhere could
-/// otherwise point a DNS name at 127.0.0.1 and read the preview (DNS rebinding).
-fn host_allowed(app: &App, headers: &HeaderMap) -> bool {
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)),
-        None => true,
-    }
+/// Every request passes here. Requests whose Host is not this loopback server are refused:
+/// a web page elsewhere could otherwise point a DNS name at 127.0.0.1 and read the preview
+/// (DNS rebinding). Every response gets the strict headers the real server will send.
+async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+    let allowed = host.is_none_or(|host| app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)));
+    let mut response = if allowed {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "The Waypost preview only answers at 127.0.0.1 or localhost.\n",
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
 }
 
-fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "The Waypost preview only answers at 127.0.0.1 or localhost.\n",
-    )
-        .into_response()
-}
-
-async fn events(
-    State(app): State<Arc<App>>,
-    headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
-    if !host_allowed(&app, &headers) {
-        return Err(forbidden());
-    }
+async fn events(State(app): State<Arc<App>>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = app.notices.subscribe();
-    let first = app
-        .broken
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
-        .map(Notice::Diagnostics);
+    let first = read(&app.broken).clone().map(Notice::Diagnostics);
     let stream = stream::unfold((receiver, first), |(mut receiver, first)| async move {
         if let Some(notice) = first {
             return Some((Ok(event_of(&notice)), (receiver, None)));
@@ -380,7 +361,7 @@ async fn events(
         };
         Some((Ok(event_of(&notice)), (receiver, None)))
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
 fn event_of(notice: &Notice) -> Event {
@@ -391,26 +372,15 @@ fn event_of(notice: &Notice) -> Event {
 }
 
 /// The current errors as JSON (empty when the courses build).
-async fn diagnostics(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if !host_allowed(&app, &headers) {
-        return forbidden();
-    }
-    let json = app
-        .broken
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .clone()
-        .unwrap_or_else(|| "[]".into());
+async fn diagnostics(State(app): State<Arc<App>>) -> Response {
+    let json = read(&app.broken).clone().unwrap_or_else(|| "[]".into());
     respond(StatusCode::OK, "application/json", json.as_bytes().to_vec())
 }
 
 /// Reloads the stand-in page shown before the courses have ever built.
 const LIVE_JS: &str = "new EventSource('/__waypost/events').addEventListener('reload', () => location.reload());\n";
 
-async fn live_js(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    if !host_allowed(&app, &headers) {
-        return forbidden();
-    }
+async fn live_js() -> Response {
     respond(
         StatusCode::OK,
         "text/javascript; charset=utf-8",
@@ -419,9 +389,6 @@ async fn live_js(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
 }
 
 async fn page(State(app): State<Arc<App>>, request: Request) -> Response {
-    if !host_allowed(&app, request.headers()) {
-        return forbidden();
-    }
     let Some(path) = site_path(request.uri().path()) else {
         return respond(
             StatusCode::BAD_REQUEST,
@@ -525,12 +492,9 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 

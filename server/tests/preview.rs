@@ -169,4 +169,24 @@ fn only_loopback_names_are_answered() {
         200
     );
     assert_eq!(preview.get("/../../etc/passwd").status, 400);
+    // Refusals, redirects and misses carry the strict headers as pages do.
+    for response in [
+        evil,
+        preview.get("/tiny"),
+        preview.get("/nope.html"),
+        preview.get("/__waypost/diagnostics"),
+    ] {
+        assert!(
+            response
+                .header("content-security-policy")
+                .is_some_and(|c| c.contains("default-src 'self'")),
+            "{response:?}"
+        );
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{response:?}"
+        );
+        assert_eq!(response.header("cache-control"), Some("no-store"), "{response:?}");
+    }
 }
