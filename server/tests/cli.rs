@@ -2,19 +2,16 @@
 //! and `--format json` (one object per line on stdout, nothing else there).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn fixture(name: &str) -> PathBuf {
     waypost_e2e::repo_root().join("generator/tests/fixtures").join(name)
 }
 
 fn waypost(args: &[&str], courses: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_waypost"))
-        .args(args)
-        .arg(courses)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("waypost runs")
+    let mut all: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    all.push(courses.as_os_str());
+    waypost_e2e::run(env!("CARGO_BIN_EXE_waypost").as_ref(), &all)
 }
 
 #[test]

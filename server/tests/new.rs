@@ -1,13 +1,7 @@
 //! `waypost new` end to end: the scaffold checks and builds with zero diagnostics.
 
-use std::process::Command;
-
 fn waypost(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_waypost"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("waypost runs")
+    waypost_e2e::run(env!("CARGO_BIN_EXE_waypost").as_ref(), args)
 }
 
 #[test]

@@ -20,7 +20,6 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 /// A running `waypost preview`, killed when dropped.
 pub struct Preview {
     child: Child,
-    pub url: String,
     pub port: u16,
     stderr: Arc<Mutex<String>>,
 }
@@ -75,12 +74,7 @@ impl Preview {
             .next()
             .and_then(|p| p.parse().ok())
             .expect("the URL ends with a port");
-        Self {
-            child,
-            url,
-            port,
-            stderr,
-        }
+        Self { child, port, stderr }
     }
 
     /// Everything the preview printed on stderr so far.
@@ -203,11 +197,6 @@ impl Events {
         Self { rx }
     }
 
-    /// The next event, or `None` after `wait`.
-    pub fn next(&self, wait: Duration) -> Option<Event> {
-        self.rx.recv_timeout(wait).ok()
-    }
-
     /// Waits for the event called `name`, skipping others; panics after [`PATIENCE`].
     pub fn expect(&self, name: &str) -> Event {
         let deadline = Instant::now() + PATIENCE;
@@ -278,34 +267,24 @@ fn read_events(mut reader: BufReader<TcpStream>, tx: &mpsc::Sender<Event>) {
 
 /// Copies a folder tree (a fixture into a temp folder the test may edit).
 pub fn copy_tree(from: &Path, to: &Path) {
-    for entry in walk(from) {
-        let target = to.join(entry.strip_prefix(from).expect("inside the tree"));
-        if entry.is_dir() {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.expect("walk the fixture");
+        let target = to.join(entry.path().strip_prefix(from).expect("inside the tree"));
+        if entry.file_type().is_dir() {
             std::fs::create_dir_all(&target).expect("create folder");
         } else {
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).expect("create folder");
-            }
-            std::fs::copy(&entry, &target).expect("copy file");
+            std::fs::copy(entry.path(), &target).expect("copy file");
         }
     }
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![dir.to_path_buf()];
-    let mut i = 0;
-    while i < out.len() {
-        if out[i].is_dir() {
-            let mut children: Vec<PathBuf> = std::fs::read_dir(&out[i])
-                .expect("read folder")
-                .map(|e| e.expect("folder entry").path())
-                .collect();
-            children.sort();
-            out.extend(children);
-        }
-        i += 1;
-    }
-    out
+/// Runs `binary` (the `waypost` under test) with `args` and no colour, to completion.
+pub fn run(binary: &Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(binary)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("waypost runs")
 }
 
 /// The repository root (this crate lives in `tests/`).

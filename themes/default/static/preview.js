@@ -40,11 +40,15 @@ function el(tag, props, ...children) {
   return node;
 }
 
-function removeOverlay() {
+function closeOverlay() {
   if (!dialog) return;
   if (dialog.open) dialog.close();
   dialog.remove();
   dialog = null;
+}
+
+function removeOverlay() {
+  closeOverlay();
   if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
 }
 
@@ -54,16 +58,12 @@ function showDiagnostics(list) {
     removeOverlay();
     return;
   }
-  const errors = items.filter((d) => d && d.severity === 'error').length;
-  const warnings = items.length - errors;
-  const parts = [];
-  if (errors) parts.push(`${errors} ${errors === 1 ? 'error' : 'errors'}`);
-  if (warnings) parts.push(`${warnings} ${warnings === 1 ? 'warning' : 'warnings'}`);
-  const title = errors ? `The build failed: ${parts.join(', ')}` : `The build has ${parts.join(', ')}`;
+  // The server sends the errors only (warnings stay in the terminal).
+  const title = `The build failed: ${items.length} ${items.length === 1 ? 'error' : 'errors'}`;
 
   addStyles();
   if (!dialog) lastFocus = document.activeElement;
-  removeOverlayKeepFocus();
+  closeOverlay();
   dialog = el('dialog', { class: 'diagnostics', 'aria-labelledby': 'wp-diag-title' });
   const ol = el('ol');
   for (const d of items) {
@@ -92,17 +92,9 @@ function showDiagnostics(list) {
   close.focus();
 }
 
-function removeOverlayKeepFocus() {
-  if (!dialog) return;
-  if (dialog.open) dialog.close();
-  dialog.remove();
-  dialog = null;
-}
-
 if (typeof window.EventSource === 'function') {
   const source = new EventSource(url);
   source.addEventListener('reload', () => window.location.reload());
-  source.addEventListener('ok', removeOverlay);
   source.addEventListener('diagnostics', (e) => {
     try {
       showDiagnostics(JSON.parse(e.data));
