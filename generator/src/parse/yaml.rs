@@ -70,6 +70,16 @@ pub fn from_yaml<T: DeserializeOwned>(text: &str, file: &str, first_line: usize,
                 .with_help("see courses/README.md for the keys it takes"),
         );
     }
+    read_yaml(text, file, first_line, what).map_err(|(d, _)| d)
+}
+
+/// [`from_yaml`], with the name of the unknown key when that is what failed.
+fn read_yaml<T: DeserializeOwned>(
+    text: &str,
+    file: &str,
+    first_line: usize,
+    what: &str,
+) -> Result<T, (Diagnostic, Option<String>)> {
     serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file, first_line, what))
 }
 
@@ -90,10 +100,14 @@ pub fn from_yaml_all<T: DeserializeOwned>(
 ) -> Option<T> {
     let mut work = std::borrow::Cow::Borrowed(text);
     for _ in 0..MAX_UNKNOWN_KEYS {
-        match from_yaml::<T>(&work, file, first_line, what) {
+        if work.trim().is_empty() {
+            // Blanking left nothing; `from_yaml` says so with its own message.
+            diags.extend(from_yaml::<T>(&work, file, first_line, what).err());
+            return None;
+        }
+        match read_yaml::<T>(&work, file, first_line, what) {
             Ok(value) => return Some(value),
-            Err(d) => {
-                let key = between(&d.message, "unknown key `", "`").map(str::to_owned);
+            Err((d, key)) => {
                 let index = d.line.checked_sub(first_line);
                 diags.push(d);
                 let blanked = key
@@ -132,7 +146,13 @@ fn blank_block(text: &str, index: usize, key: &str) -> Option<String> {
     Some(kept.join("\n"))
 }
 
-fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, what: &str) -> Diagnostic {
+fn yaml_error(
+    e: &serde_yaml::Error,
+    text: &str,
+    file: &str,
+    first_line: usize,
+    what: &str,
+) -> (Diagnostic, Option<String>) {
     let pos = e.location().map_or(Pos::new(first_line, 1), |l| {
         Pos::new(l.line() + first_line - 1, l.column())
     });
@@ -146,21 +166,26 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, 
         let expected = expected_keys(&message);
         let key_pos = locate_key(text, key).map_or(pos, |p| p.below(first_line - 1));
         let diag = Diagnostic::error(file, key_pos, format!("unknown key `{key}` in {what}"));
-        return match did_you_mean(key, expected.iter().copied()) {
+        let diag = match did_you_mean(key, expected.iter().copied()) {
             Some(s) => diag.with_help(format!("did you mean `{s}`?")),
             None => diag.with_help(format!("known keys here: {}", expected.join(", "))),
         };
+        return (diag, Some(key.to_owned()));
     }
     if let Some(key) = between(&message, "missing field `", "`") {
-        return Diagnostic::error(file, pos, format!("missing required key `{key}` in {what}"))
-            .with_help(format!("add `{key}: …`"));
+        let diag = Diagnostic::error(file, pos, format!("missing required key `{key}` in {what}"));
+        return (diag.with_help(format!("add `{key}: …`")), None);
     }
     if message.contains("did not find expected")
         || message.contains("mapping values are not allowed")
         || message.contains("found character")
     {
-        return Diagnostic::error(file, pos, format!("invalid YAML in {what}: {message}")).with_help(
-            "check indentation, and quote values that contain `: ` or start with a backtick, `*`, `[`, `{` or `>`",
+        let diag = Diagnostic::error(file, pos, format!("invalid YAML in {what}: {message}"));
+        return (
+            diag.with_help(
+                "check indentation, and quote values that contain `: ` or start with a backtick, `*`, `[`, `{` or `>`",
+            ),
+            None,
         );
     }
     let diag = Diagnostic::error(file, pos, format!("{what}: {message}"));
@@ -168,11 +193,11 @@ fn yaml_error(e: &serde_yaml::Error, text: &str, file: &str, first_line: usize, 
         || message.contains("invalid type: map, expected a string")
     {
         // `title: [Draft] SPF` is a list to YAML, `title: {x}` a map.
-        return diag.with_help(
-            "quote the text: `key: \"[Draft] text\"` (YAML reads a value starting with `[` or `{` as a list or a map)",
-        );
+        let help =
+            "quote the text: `key: \"[Draft] text\"` (YAML reads a value starting with `[` or `{` as a list or a map)";
+        return (diag.with_help(help), None);
     }
-    diag
+    (diag, None)
 }
 
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
