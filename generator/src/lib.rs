@@ -10,7 +10,8 @@
 //!    warnings.
 //! 4. [`render::render`]: view models through the theme into pages, `courses.json` and the
 //!    search index.
-//! 5. [`output::write`]: files to disk with content-hashed assets and `.br`/`.gz` twins;
+//! 5. [`output::write`]: files to disk with `.br`/`.gz` twins (render named the theme's assets
+//!    by content hash);
 //!    [`build_into`] instead streams each file to an [`output::Writer`] as it is rendered.
 //!
 //! Only `load` and `output` touch the file system. Every stage reports problems as

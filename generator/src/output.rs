@@ -1,6 +1,6 @@
 //! Stage 5, **output**: write the site to a folder, CDN-ready.
 //!
-//! Text files get `.br` and `.gz` twins so a static host (or `waypost serve`) can send them
+//! Text files get `.br` and `.gz` twins so a static host (or, next, the Waypost server) can send them
 //! compressed without compressing on each request. Writing is incremental: a manifest
 //! remembers what the last build wrote, files whose bytes did not change are left untouched
 //! (with their twins), and files the previous build wrote but this one did not are deleted.
