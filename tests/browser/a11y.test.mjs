@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PAGES, launchBrowser, openPage, settle, axeViolations, startServer, siteDir, answerQuiz, waitForStatus, fmtList } from './helpers.mjs';
+import { PAGES, settle, axeViolations, siteDir, answerQuiz, waitForStatus, fmtList, useSite } from './helpers.mjs';
 
 const WIDTHS = [390, 1280];
 
@@ -23,23 +23,10 @@ function allPages(root) {
 const SCHEMES = ['light', 'dark'];
 
 describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 240_000 }, () => {
-  let server;
-  let browser;
-  const contexts = [];
-
-  before(async () => {
-    server = await startServer({ root: siteDir('WAYPOST_SITE') });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
+  const site = useSite('WAYPOST_SITE');
 
   async function pageAt(width, colorScheme) {
-    const opened = await openPage(browser, { viewport: { width, height: 900 }, colorScheme, isMobile: width < 600, hasTouch: width < 600 });
-    contexts.push(opened.context);
+    const opened = await site.open({ viewport: { width, height: 900 }, colorScheme, isMobile: width < 600, hasTouch: width < 600 });
     return opened.page;
   }
 
@@ -51,7 +38,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 240_000 }, () => {
     const tab = tabs.get(width);
     if (tab.rel !== rel) {
       tab.rel = null;
-      const resp = await tab.page.goto(server.url + rel);
+      const resp = await tab.page.goto(site.server.url + rel);
       assert.equal(resp.status(), 200, `${rel} answered ${resp.status()}`);
       await settle(tab.page);
       tab.rel = rel;
@@ -77,7 +64,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 240_000 }, () => {
     const page = await pageAt(390, 'light');
     const wide = [];
     for (const rel of allPages(siteDir('WAYPOST_SITE'))) {
-      await page.goto(server.url + rel, { waitUntil: 'load' });
+      await page.goto(site.server.url + rel, { waitUntil: 'load' });
       const found = await page.evaluate(() => {
         const W = document.documentElement.clientWidth;
         const over = document.documentElement.scrollWidth - W;
@@ -103,7 +90,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 240_000 }, () => {
   for (const scheme of SCHEMES) {
     it(`practice quiz showing its results (wrong answers, feedback, explanations), ${scheme}: 0 violations`, async () => {
       const page = await pageAt(1280, scheme);
-      await page.goto(server.url + PAGES.practice);
+      await page.goto(site.server.url + PAGES.practice);
       await settle(page);
       const quiz = await page.$eval('section.quiz[data-mode="practice"]', (s) => `#${s.id}`);
       await answerQuiz(page, quiz, false);
@@ -116,7 +103,7 @@ describe('accessibility (axe-core, WCAG 2.1 AA)', { timeout: 240_000 }, () => {
 
     it(`search results open at 390px, ${scheme}: 0 violations`, async () => {
       const page = await pageAt(390, scheme);
-      await page.goto(server.url + PAGES.catalog);
+      await page.goto(site.server.url + PAGES.catalog);
       await settle(page);
       await page.locator('#wp-search-input').pressSequentially('dmarc');
       await page.waitForSelector('#wp-search-results:not([hidden]) .search-result');

@@ -9,6 +9,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
@@ -195,6 +196,41 @@ export async function failThenPass(page, quizSel) {
   await answerQuiz(page, quizSel, true);
   await page.click(`${quizSel} [data-quiz-submit]`);
   await waitForStatus(page, quizSel, /Passed/);
+}
+
+/**
+ * Serves the built site named by the environment variable `variable` and starts Chromium for
+ * the surrounding `describe` (its before/after hooks). The returned object's `server`,
+ * `browser` and `root` are set once `before` has run; `open()` gives a fresh recording page
+ * (see openPage) and `track()` registers any other context, all closed in `after`.
+ */
+export function useSite(variable, serverOptions = {}) {
+  const contexts = [];
+  const site = {
+    root: null,
+    server: null,
+    browser: null,
+    track(context) {
+      contexts.push(context);
+      return context;
+    },
+    async open(options) {
+      const opened = await openPage(site.browser, options);
+      contexts.push(opened.context);
+      return opened;
+    },
+  };
+  before(async () => {
+    site.root = siteDir(variable);
+    site.server = await startServer({ root: site.root, ...serverOptions });
+    site.browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await site.browser?.close();
+    await site.server?.close();
+  });
+  return site;
 }
 
 export const fmtList = (lines) => (lines.length ? `\n${lines.join('\n')}` : '');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PAGES, launchBrowser, openPage, settle, startServer, siteDir } from './helpers.mjs';
+import { PAGES, openPage, settle, useSite } from './helpers.mjs';
 
 const LIMIT = 60_000; // bytes: "60 KB", read strictly (SI)
 const COUNTED = new Set(['document', 'stylesheet', 'script']);
@@ -28,22 +28,10 @@ function heaviestLesson(root) {
 }
 
 describe('page weight on first visit', { timeout: 120_000 }, () => {
-  let root;
-  let server;
-  let browser;
-
-  before(async () => {
-    root = siteDir('WAYPOST_SITE');
-    server = await startServer({ root, brotli: true });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const site = useSite('WAYPOST_SITE', { brotli: true });
 
   async function weigh(rel) {
-    const { context, page } = await openPage(browser); // new context: empty cache
+    const { context, page } = await openPage(site.browser); // new context: empty cache
     const rows = [];
     page.on('requestfinished', async (req) => {
       const resp = await req.response();
@@ -51,7 +39,7 @@ describe('page weight on first visit', { timeout: 120_000 }, () => {
       const headers = await resp.allHeaders();
       rows.push({ url: req.url(), type: req.resourceType(), encoding: headers['content-encoding'] || 'identity', contentLength: Number(headers['content-length']), ...sizes });
     });
-    const resp = await page.goto(server.url + rel);
+    const resp = await page.goto(site.server.url + rel);
     assert.equal(resp.status(), 200);
     await settle(page);
     await page.waitForTimeout(200);
@@ -64,7 +52,7 @@ describe('page weight on first visit', { timeout: 120_000 }, () => {
   }
 
   const cases = () => {
-    const heavy = heaviestLesson(root);
+    const heavy = heaviestLesson(site.root);
     return [
       { name: 'practice lesson', rel: PAGES.practice },
       { name: 'graded lesson', rel: PAGES.graded },

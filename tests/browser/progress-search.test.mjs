@@ -5,38 +5,20 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PAGES, launchBrowser, openPage, settle, startServer, siteDir, fmtList } from './helpers.mjs';
+import { PAGES, settle, fmtList, useSite } from './helpers.mjs';
 
 const COURSE = 'email-authentication';
 const LESSON = 'spf-records'; // not the first lesson, so "1 done" cannot come from a default
 
 describe('progress and search', { timeout: 180_000 }, () => {
-  let root;
-  let server;
-  let browser;
-  const contexts = [];
+  const site = useSite('WAYPOST_SITE');
 
-  before(async () => {
-    root = siteDir('WAYPOST_SITE');
-    server = await startServer({ root });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function fresh(options) {
-    const opened = await openPage(browser, options);
-    contexts.push(opened.context);
-    return opened;
-  }
+  const fresh = (options) => site.open(options);
 
   describe('progress', () => {
     it('a lesson marked complete shows as done on the course page and in the catalog', async () => {
       const { page, problems } = await fresh();
-      await page.goto(`${server.url}${COURSE}/${LESSON}.html`);
+      await page.goto(`${site.server.url}${COURSE}/${LESSON}.html`);
       await settle(page);
       const button = page.locator('button.complete-lesson');
       await button.waitFor({ state: 'visible' });
@@ -47,7 +29,7 @@ describe('progress and search', { timeout: 180_000 }, () => {
       assert.match(await page.locator('[data-complete-status]').innerText(), /completed this lesson/);
 
       // The course page, loaded afresh and reloaded: the lesson is ticked, the bar says 1.
-      await page.goto(`${server.url}${COURSE}/index.html`);
+      await page.goto(`${site.server.url}${COURSE}/index.html`);
       await settle(page);
       await page.reload();
       await settle(page);
@@ -72,7 +54,7 @@ describe('progress and search', { timeout: 180_000 }, () => {
       assert.equal(await start.getAttribute('href'), `${ids[0]}.html`, '"Continue" points at the first lesson not completed');
 
       // The catalog card of this course shows the same; the other courses are untouched.
-      await page.goto(server.url + PAGES.catalog);
+      await page.goto(site.server.url + PAGES.catalog);
       await settle(page);
       const cards = await page.$$eval('[data-course][data-lesson-count]', (cs) => cs.map((c) => {
         const box = c.querySelector('[data-progress]');
@@ -87,7 +69,7 @@ describe('progress and search', { timeout: 180_000 }, () => {
   });
 
   describe('search', () => {
-    const index = () => JSON.parse(fs.readFileSync(path.join(root, 'search', 'index.json'), 'utf8'));
+    const index = () => JSON.parse(fs.readFileSync(path.join(site.root, 'search', 'index.json'), 'utf8'));
 
     for (const term of ['alignment', 'DNSSEC']) {
       it(`"${term}": results list its lesson, ArrowDown + Enter opens the result`, async () => {
@@ -96,16 +78,16 @@ describe('progress and search', { timeout: 180_000 }, () => {
         assert.ok(lessons.length > 0, `the shipped courses have a lesson titled with "${term}"`);
 
         const { page, problems } = await fresh();
-        const start = server.requests.length;
-        await page.goto(server.url + PAGES.catalog);
+        const start = site.server.requests.length;
+        await page.goto(site.server.url + PAGES.catalog);
         await settle(page);
         const input = page.locator('.search input[role="combobox"]');
         assert.equal(await input.count(), 1, 'search.js added the search box');
-        assert.ok(!server.requests.slice(start).some((r) => r.path === '/search/index.json'), 'the index is not loaded before the box is focused');
-        const before = server.requests.length;
+        assert.ok(!site.server.requests.slice(start).some((r) => r.path === '/search/index.json'), 'the index is not loaded before the box is focused');
+        const before = site.server.requests.length;
         await input.focus();
         await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => e.name.endsWith('/search/index.json')));
-        assert.ok(server.requests.slice(before).some((r) => r.path === '/search/index.json'), 'focus loads the index');
+        assert.ok(site.server.requests.slice(before).some((r) => r.path === '/search/index.json'), 'focus loads the index');
         await input.pressSequentially(term, { delay: 20 });
         await page.waitForSelector('#wp-search-results:not([hidden]) .search-result');
         assert.equal(await input.getAttribute('aria-expanded'), 'true');
@@ -132,7 +114,7 @@ describe('progress and search', { timeout: 180_000 }, () => {
 
     it('a nonsense term says there are no results', async () => {
       const { page, problems } = await fresh();
-      await page.goto(server.url + PAGES.course);
+      await page.goto(site.server.url + PAGES.course);
       await settle(page);
       const input = page.locator('.search input[role="combobox"]');
       await input.focus();

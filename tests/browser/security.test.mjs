@@ -9,33 +9,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { PAGES, HERE, launchBrowser, openPage, settle, startServer, siteDir, failThenPass, fmtList } from './helpers.mjs';
+import { PAGES, HERE, openPage, settle, failThenPass, fmtList, useSite } from './helpers.mjs';
 import { STRICT_CSP } from './server.mjs';
 
 describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, () => {
-  let server;
-  let browser;
-  const contexts = [];
+  const site = useSite('WAYPOST_SITE');
 
-  before(async () => {
-    server = await startServer({ root: siteDir('WAYPOST_SITE') });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function fresh() {
-    const opened = await openPage(browser);
-    contexts.push(opened.context);
-    return opened;
-  }
+  const fresh = () => site.open();
 
   it('the detector itself reports an inline script blocked by the CSP', async () => {
     const { page, problems } = await fresh();
-    const resp = await page.goto(server.url + PAGES.catalog);
+    const resp = await page.goto(site.server.url + PAGES.catalog);
     assert.equal(resp.headers()['content-security-policy'], STRICT_CSP, 'the server sends the strict CSP');
     assert.equal(resp.headers()['x-content-type-options'], 'nosniff');
     await settle(page);
@@ -52,7 +36,7 @@ describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, (
   for (const [name, rel] of Object.entries(PAGES)) {
     it(`${name} page (${rel}) loads cleanly`, async () => {
       const { page, problems } = await fresh();
-      const resp = await page.goto(server.url + rel);
+      const resp = await page.goto(site.server.url + rel);
       assert.equal(resp.status(), 200);
       await settle(page);
       assert.ok(await page.locator('.search input').count(), 'the page\'s modules ran (search box present)');
@@ -62,7 +46,7 @@ describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, (
 
   it('stays clean while a practice quiz, the search box and "Mark lesson complete" are used', async () => {
     const { page, problems } = await fresh();
-    await page.goto(server.url + PAGES.practice);
+    await page.goto(site.server.url + PAGES.practice);
     await settle(page);
     const quiz = await page.$eval('section.quiz[data-mode="practice"]', (s) => `#${s.id}`);
     await failThenPass(page, quiz);
@@ -81,10 +65,10 @@ describe('strict CSP: no console errors, no violations', { timeout: 180_000 }, (
     assert.match(await page.locator('#wp-search-results .search-empty').innerText(), /No matching lessons/);
 
     // The graded page: its /api/me check and sign-in notice.
-    await page.goto(server.url + PAGES.graded);
+    await page.goto(site.server.url + PAGES.graded);
     await settle(page);
     await page.waitForSelector('section.quiz [data-quiz-notice]:not([hidden])');
-    await page.goto(server.url + PAGES.course);
+    await page.goto(site.server.url + PAGES.course);
     await settle(page);
     assert.deepEqual(problems, [], `problems:${fmtList(problems)}`);
   });
@@ -207,28 +191,16 @@ function scriptSurfaces(page) {
 }
 
 describe('QUALITY B3: hostile lesson HTML executes nothing (served without a CSP)', { timeout: 180_000 }, () => {
-  let server;
-  let browser;
-  const contexts = [];
-
-  before(async () => {
-    server = await startServer({ root: siteDir('WAYPOST_HOSTILE_SITE'), csp: false });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.close();
-  });
+  const site = useSite('WAYPOST_HOSTILE_SITE', { csp: false });
 
   it('control: the same vectors, unsanitised, do fire in this harness', async () => {
     const md = fs.readFileSync(path.join(FIXTURE, 'lessons', '01-hostile.md'), 'utf8');
     const raw = md.slice(md.indexOf('<!-- vectors:start -->'), md.indexOf('<!-- vectors:end -->'));
     assert.ok(raw.length > 2000, 'the fixture holds the vector block');
-    const opened = await trippedContext(browser);
-    contexts.push(opened.context);
+    const opened = await trippedContext(site.browser);
+    site.track(opened.context);
     const { page, trips, dialogs } = opened;
-    const url = `${server.url}hostile/__control.html`;
+    const url = `${site.server.url}hostile/__control.html`;
     await page.route(url, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>control</title></head><body><main>${raw}</main></body></html>` }));
     const resp = await page.goto(url);
     assert.equal(resp.headers()['content-security-policy'], undefined, 'no CSP on the control page');
@@ -242,10 +214,10 @@ describe('QUALITY B3: hostile lesson HTML executes nothing (served without a CSP
 
   for (const { rel, title } of HOSTILE_PAGES) {
     it(`${rel}: no payload runs, no handler or javascript: URL survives`, async () => {
-      const opened = await trippedContext(browser);
-      contexts.push(opened.context);
+      const opened = await trippedContext(site.browser);
+      site.track(opened.context);
       const { page, trips, dialogs } = opened;
-      const resp = await page.goto(server.url + rel);
+      const resp = await page.goto(site.server.url + rel);
       assert.equal(resp.status(), 200);
       assert.equal(resp.headers()['content-security-policy'], undefined, 'served without a CSP: only the sanitiser protects this page');
       await settle(page);
