@@ -45,9 +45,7 @@ pub struct ParsedLesson {
     pub quizzes: Vec<ParsedQuiz>,
 }
 
-/// A course's `course.yaml` and its lessons' front matter, read in pass 1.
-type CourseHead = (parts::CourseRead, Vec<(Front, Option<Diagnostic>)>);
-
+/// A lesson's front matter as pass 1 reads it (see [`parts::LessonHead`]).
 struct Front {
     id: String,
     id_pos: Pos,
@@ -58,11 +56,11 @@ struct Front {
 pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
     let mut diags = Diagnostics::default();
     // Pass 1: course.yaml and front matter.
-    let heads: Vec<CourseHead> = sources
+    let heads: Vec<(parts::CourseRead, Vec<parts::LessonHead>)> = sources
         .par_iter()
         .map(|src| {
             let course = parts::course_yaml(&src.course_yaml);
-            let fronts = src.lessons.par_iter().map(parse_front).collect();
+            let fronts = src.lessons.par_iter().map(parts::lesson_head).collect();
             (course, fronts)
         })
         .collect();
@@ -73,25 +71,11 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
         .collect();
     let mut map = LinkMap::new();
     for ((src, (_, fronts)), course_id) in sources.iter().zip(&heads).zip(&course_ids) {
-        for (file, (front, _)) in src.lessons.iter().zip(fronts) {
-            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
-            map.insert(
-                format!("{}/lessons/{name}", src.dir_name),
-                LinkTarget::Lesson {
-                    course: course_id.clone(),
-                    lesson: front.id.clone(),
-                },
-            );
-        }
-        for asset in &src.assets {
-            map.insert(
-                format!("{}/{}", src.dir_name, asset.rel),
-                LinkTarget::Asset {
-                    course: course_id.clone(),
-                    rel: asset.rel.clone(),
-                },
-            );
-        }
+        map.extend(parts::link_entries(
+            src,
+            course_id,
+            fronts.iter().map(parts::LessonHead::id),
+        ));
     }
     // Pass 2: bodies and quizzes.
     let mut courses = Vec::with_capacity(sources.len());
@@ -106,24 +90,23 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
             .lessons
             .par_iter()
             .zip(fronts)
-            .map(|(file, (front, front_diag))| parse_lesson(file, front, front_diag, &ctx))
+            .map(|(file, head)| parts::lesson(file, head, &ctx))
             .collect();
         let mut lessons = Vec::with_capacity(results.len());
         for (lesson, d) in results {
             d.into_iter().for_each(|d| diags.push(d));
             lessons.push(lesson);
         }
-        let (mut course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
+        let (course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
         diags.extend(course_diags);
-        course.lessons = lessons.iter().map(|l| l.lesson.clone()).collect();
-        courses.push(ParsedCourse {
+        courses.push(parts::assemble(
+            src,
             course,
-            dir_name: src.dir_name.clone(),
-            course_file: src.course_yaml.clone(),
             yaml_ok,
+            src.course_yaml.clone(),
             lessons,
-            assets: src.assets.clone(),
-        });
+            src.assets.clone(),
+        ));
     }
     (courses, diags)
 }
