@@ -30,8 +30,18 @@ pub struct ParsedCourse {
     pub course_file: SourceFile,
     /// False when `course.yaml` could not be read as a course: references are not checked.
     pub yaml_ok: bool,
+    /// In listing order, one for each of `course.lessons` (see [`parts::assemble`]).
     pub lessons: Vec<ParsedLesson>,
     pub assets: Vec<Asset>,
+}
+
+impl ParsedCourse {
+    /// Lessons in course order ([`Course::lesson_order`]) with their module number (1-based).
+    pub fn ordered_lessons(&self) -> Vec<(usize, &ParsedLesson)> {
+        (self.course.lesson_order())
+            .filter_map(|(m, i)| Some((m, self.lessons.get(i)?)))
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug)]
