@@ -215,12 +215,6 @@ impl Project {
         &self.output.files
     }
 
-    /// Whether `path` is a derived file (`courses.json`, the search index) not yet rebuilt
-    /// since the last change.
-    pub fn is_stale(&self, path: &str) -> bool {
-        self.output.derived_stale() && (path == "courses.json" || path.starts_with("search/"))
-    }
-
     /// What rebuilding the derived files needs, copied out so the slow part can run without
     /// holding the project; `None` when they are current (or the courses are broken).
     pub fn derive_inputs(&self) -> Option<(u64, DerivedInputs)> {

@@ -20,7 +20,7 @@ use crate::model::{
 };
 use markdown::{Body, LinkContext, LinkMap, LinkTarget};
 use quiz::ParsedQuiz;
-use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, locate_word, split_front_matter};
+use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, split_front_matter};
 
 /// A course after parsing, with what validation needs to point at the source.
 #[derive(Clone, Debug)]
@@ -174,7 +174,7 @@ fn parse_front(file: &SourceFile) -> (Front, Option<Diagnostic>) {
 }
 
 /// `03-spf-basics` → `spf-basics`: the numeric prefix only sorts files for authors.
-pub fn strip_order_prefix(stem: &str) -> &str {
+fn strip_order_prefix(stem: &str) -> &str {
     match stem.split_once('-') {
         Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty() => rest,
         _ => stem,
@@ -332,16 +332,12 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
             ),
         );
     }
-    let mut search_line = at("modules").line;
     let modules = y
         .modules
         .into_iter()
-        .map(|m| {
-            search_line = locate_word(text, &m.title, search_line).map_or(search_line, |p| p.line);
-            Module {
-                title: m.title,
-                lessons: m.lessons.into_iter().map(LessonId::new).collect(),
-            }
+        .map(|m| Module {
+            title: m.title,
+            lessons: m.lessons.into_iter().map(LessonId::new).collect(),
         })
         .collect();
     let summary = y.summary.unwrap_or_default();
