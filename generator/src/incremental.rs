@@ -17,8 +17,12 @@
 //! The invariant, tested in `generator/tests/suite/incremental.rs`: after any sequence of
 //! edits, [`Project::files`] (with derived files refreshed) and [`Project::diagnostics`] equal
 //! what [`crate::build`] gives for the same folder. [`crate::build`] stays the one-shot path;
-//! this module reuses its stages' per-unit parts (`load::load_course`, `parse::parts`,
-//! `validate::course_rules`, `render::pages`) rather than code of its own.
+//! this module runs the per-unit functions that path is made of, never copies of them:
+//! `load::load_course` (and `load`'s single-file readers for a changed file), `parse::parts`
+//! (which `parse::parse` runs over every course, `parts::assemble` included),
+//! `validate::course_rules` with `validate`'s id-clash and anchor functions,
+//! `model::Course::lesson_order` for course order, and `render::pages`. Its own code is the
+//! bookkeeping of what changed and what that can affect.
 
 mod model;
 mod site;
@@ -213,12 +217,6 @@ impl Project {
     /// The last good site: every file, by site path.
     pub fn files(&self) -> &Files {
         &self.output.files
-    }
-
-    /// Whether `path` is a derived file (`courses.json`, the search index) not yet rebuilt
-    /// since the last change.
-    pub fn is_stale(&self, path: &str) -> bool {
-        self.output.derived_stale() && (path == "courses.json" || path.starts_with("search/"))
     }
 
     /// What rebuilding the derived files needs, copied out so the slow part can run without

@@ -44,14 +44,20 @@ pub struct SourceCourse {
 /// Reads every course under `root`. Problems that stop a file being read are diagnostics.
 pub fn load(root: &Path) -> (Vec<SourceCourse>, Diagnostics) {
     let (course_dirs, mut diags) = find_courses(root);
-    let loaded: Vec<(Option<SourceCourse>, Diagnostics)> = course_dirs
+    let loaded: Vec<Result<LoadedCourse, Diagnostic>> = course_dirs
         .par_iter()
         .map(|(dir, display)| load_course(dir, display))
         .collect();
     let mut courses = Vec::new();
-    for (course, d) in loaded {
-        diags.extend(d);
-        courses.extend(course);
+    for result in loaded {
+        match result {
+            Ok(loaded) => {
+                let (course, d) = loaded.into_parts();
+                diags.extend(d);
+                courses.push(course);
+            }
+            Err(d) => diags.push(d),
+        }
     }
     (courses, diags)
 }
@@ -111,19 +117,36 @@ pub fn find_courses(root: &Path) -> (Vec<(PathBuf, String)>, Diagnostics) {
     (dirs, diags)
 }
 
-/// Reads one course folder: `course.yaml`, its lessons and its assets.
-pub fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnostics) {
-    let mut diags = Diagnostics::default();
-    let course_yaml = match read_text(&dir.join("course.yaml"), format!("{display}/course.yaml")) {
-        Ok(file) => file,
-        Err(d) => {
-            diags.push(d);
-            return (None, diags);
-        }
-    };
+/// One course folder as read, with the problems of reading it kept apart by where they come
+/// from (the incremental rebuild refreshes each on its own).
+#[derive(Debug)]
+pub struct LoadedCourse {
+    pub course: SourceCourse,
+    /// Files in `lessons/` that are no lessons (see [`list_lessons`]).
+    pub listing: Diagnostics,
+    /// Lesson files that could not be read, in file order.
+    pub read_errors: Vec<Diagnostic>,
+    /// Asset files that could not be read (see [`load_assets`]).
+    pub asset_diags: Diagnostics,
+}
+
+impl LoadedCourse {
+    /// Every problem of reading the folder, in the order a build reports them.
+    pub fn into_parts(self) -> (SourceCourse, Diagnostics) {
+        let mut diags = self.listing;
+        self.read_errors.into_iter().for_each(|d| diags.push(d));
+        diags.extend(self.asset_diags);
+        (self.course, diags)
+    }
+}
+
+/// Reads one course folder: `course.yaml`, its lessons (in parallel) and its assets. `Err`
+/// when `course.yaml` cannot be read: the folder is then no course.
+pub fn load_course(dir: &Path, display: &str) -> Result<LoadedCourse, Diagnostic> {
+    let course_yaml = read_course_yaml(dir, display)?;
     let (lesson_paths, listing) = list_lessons(dir, display);
-    diags.extend(listing);
     let mut lessons = Vec::with_capacity(lesson_paths.len());
+    let mut read_errors = Vec::new();
     let read: Vec<_> = lesson_paths
         .into_par_iter()
         .map(|(path, shown)| read_text(&path, shown))
@@ -131,11 +154,10 @@ pub fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnost
     for result in read {
         match result {
             Ok(file) => lessons.push(file),
-            Err(d) => diags.push(d),
+            Err(d) => read_errors.push(d),
         }
     }
     let (assets, asset_diags) = load_assets(dir, display);
-    diags.extend(asset_diags);
     let dir_name = dir
         .file_name()
         .map_or_else(|| "course".to_owned(), |n| n.to_string_lossy().into_owned());
@@ -146,7 +168,17 @@ pub fn load_course(dir: &Path, display: &str) -> (Option<SourceCourse>, Diagnost
         lessons,
         assets,
     };
-    (Some(course), diags)
+    Ok(LoadedCourse {
+        course,
+        listing,
+        read_errors,
+        asset_diags,
+    })
+}
+
+/// Reads a course folder's `course.yaml`.
+pub fn read_course_yaml(dir: &Path, display: &str) -> Result<SourceFile, Diagnostic> {
+    read_text(&dir.join("course.yaml"), format!("{display}/course.yaml"))
 }
 
 /// The Markdown files in a course's `lessons/`, sorted, each with the path diagnostics show

@@ -82,12 +82,20 @@ pub struct Course {
 }
 
 impl Course {
-    /// Lessons in course order (module by module).
-    pub fn ordered_lessons(&self) -> impl Iterator<Item = &Lesson> {
+    /// Course order, the one definition of it (pages, the pager, search and the preview's
+    /// rebuild all read it): module by module, each listed lesson that exists, as its module
+    /// number (1-based) and its index in `lessons`.
+    pub fn lesson_order(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
         self.modules
             .iter()
-            .flat_map(|m| m.lessons.iter())
-            .filter_map(|id| self.lessons.iter().find(|l| &l.id == id))
+            .enumerate()
+            .flat_map(|(m, module)| module.lessons.iter().map(move |id| (m + 1, id)))
+            .filter_map(|(m, id)| Some((m, self.lessons.iter().position(|l| &l.id == id)?)))
+    }
+
+    /// Lessons in course order (module by module).
+    pub fn ordered_lessons(&self) -> impl Iterator<Item = &Lesson> {
+        self.lesson_order().map(|(_, i)| &self.lessons[i])
     }
 
     /// Every quiz of the course with the lesson that holds it.

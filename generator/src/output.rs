@@ -214,7 +214,7 @@ fn fingerprint(bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-pub fn is_compressible(path: &str) -> bool {
+fn is_compressible(path: &str) -> bool {
     let ext = path.rsplit('.').next().unwrap_or("");
     matches!(
         ext,
@@ -222,7 +222,7 @@ pub fn is_compressible(path: &str) -> bool {
     )
 }
 
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
     enc.write_all(bytes).expect("writing to a Vec cannot fail");
     enc.finish().expect("writing to a Vec cannot fail")
@@ -232,7 +232,7 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// quality 9 takes 14 ms for a result only 0.7 % smaller than quality 6's 1.6 ms (its hasher
 /// tables are allocated and cleared per file), and a 4 MB window doubles the time of small
 /// files for nothing; a 64 KB window was pathologically slow (15 ms) in this encoder.
-pub fn brotli(bytes: &[u8]) -> Vec<u8> {
+fn brotli(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() / 3);
     let bits = usize::BITS - bytes.len().leading_zeros();
     let params = brotli::enc::BrotliEncoderParams {

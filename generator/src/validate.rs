@@ -40,11 +40,6 @@ pub fn course_id_clashes(courses: &[ParsedCourse]) -> Diagnostics {
 /// quiz ids, used assets, and the quality warnings of its lessons.
 pub fn course_rules(c: &ParsedCourse) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    validate_course(c, &mut diags);
-    diags
-}
-
-fn validate_course(c: &ParsedCourse, diags: &mut Diagnostics) {
     let file = &c.course_file.path;
     let text = &c.course_file.text;
     let mut by_id: HashMap<&str, &ParsedLesson> = HashMap::new();
@@ -148,7 +143,7 @@ fn validate_course(c: &ParsedCourse, diags: &mut Diagnostics) {
                 );
             }
         }
-        lesson_warnings(l, diags);
+        lesson_warnings(l, &mut diags);
     }
     let used: HashSet<&str> = c
         .lessons
@@ -165,6 +160,7 @@ fn validate_course(c: &ParsedCourse, diags: &mut Diagnostics) {
             );
         }
     }
+    diags
 }
 
 fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {

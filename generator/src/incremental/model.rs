@@ -412,7 +412,7 @@ fn rebuild_course(unit: &Unit, w: Work, parsed: Vec<(usize, ParsedLesson, Diagno
         dirty.courses.insert(dir);
         dirty.site = true;
     }
-    let (mut course, yaml_ok, course_diags, course_file) = match (w.yaml, old_course_head, old_file) {
+    let (course, yaml_ok, course_diags, course_file) = match (w.yaml, old_course_head, old_file) {
         (None, Some(head), Some(file)) => (head, old_yaml_ok, old_model.course, file),
         (yaml, _, _) => {
             let yaml = yaml.unwrap_or_else(|| parts::course_yaml(&src.course_yaml));
@@ -421,19 +421,11 @@ fn rebuild_course(unit: &Unit, w: Work, parsed: Vec<(usize, ParsedLesson, Diagno
             (course, ok, diags, src.course_yaml.clone())
         }
     };
-    course.lessons = lessons.iter().map(|l| l.lesson.clone()).collect();
     let assets = match old_assets {
         Some(a) if !w.delta.assets => a,
         _ => src.assets.clone(),
     };
-    let parsed = ParsedCourse {
-        course,
-        dir_name: src.dir_name.clone(),
-        course_file,
-        yaml_ok,
-        lessons,
-        assets,
-    };
+    let parsed = parts::assemble(src, course, yaml_ok, course_file, lessons, assets);
     let mut rules = validate::course_rules(&parsed);
     let files: Vec<&SourceFile> = std::iter::once(&src.course_yaml).chain(&src.lessons).collect();
     attach(&mut rules, &files);

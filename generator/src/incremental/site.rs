@@ -186,10 +186,15 @@ impl Output {
             let Some(i) = dirs.iter().position(|d| d == dir) else {
                 continue;
             };
-            let order = ordered_files(&courses[i]);
-            if let Some(k) = order.iter().position(|f| f == file) {
+            let order = courses[i].ordered_lessons();
+            if let Some(k) = order.iter().position(|(_, l)| &l.file == file) {
                 let around = [k.checked_sub(1), Some(k + 1)];
-                lessons[i].extend(around.into_iter().flatten().filter_map(|n| order.get(n).copied()));
+                lessons[i].extend(
+                    around
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|n| order.get(n).map(|(_, l)| l.file.as_str())),
+                );
             }
         }
         let mut pages: Vec<(Option<usize>, Page)> = Vec::new();
@@ -234,15 +239,4 @@ impl Output {
         self.derived_stale = false;
         true
     }
-}
-
-/// A course's lesson files in course order (the order of the pager's previous and next).
-fn ordered_files(c: &ParsedCourse) -> Vec<&str> {
-    c.course
-        .modules
-        .iter()
-        .flat_map(|m| m.lessons.iter())
-        .filter_map(|id| c.lessons.iter().find(|l| &l.lesson.id == id))
-        .map(|l| l.file.as_str())
-        .collect()
 }

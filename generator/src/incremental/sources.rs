@@ -211,30 +211,16 @@ impl Sources {
     }
 }
 
-/// Reads a course folder for the first time (what `load::load_course` does, with its
-/// problems kept apart so each can be refreshed on its own).
+/// Reads a course folder for the first time, through `load::load_course`.
 fn load_unit(dir: PathBuf, display: String) -> Result<Unit, Diagnostics> {
-    let course_yaml = load::read_text(&dir.join("course.yaml"), format!("{display}/course.yaml")).map_err(one)?;
-    let dir_name = dir
-        .file_name()
-        .map_or_else(|| "course".to_owned(), |n| n.to_string_lossy().into_owned());
-    let mut unit = Unit {
-        src: SourceCourse {
-            dir_name,
-            display_dir: display,
-            course_yaml,
-            lessons: Vec::new(),
-            assets: Vec::new(),
-        },
+    let loaded = load::load_course(&dir, &display).map_err(one)?;
+    Ok(Unit {
         dir,
-        listing: Diagnostics::default(),
-        read_errors: Vec::new(),
-        asset_diags: Diagnostics::default(),
-    };
-    let mut touch = Touch::everything();
-    touch.yaml = false;
-    refresh_unit(&mut unit, &touch)?;
-    Ok(unit)
+        src: loaded.course,
+        listing: loaded.listing,
+        read_errors: loaded.read_errors,
+        asset_diags: loaded.asset_diags,
+    })
 }
 
 /// Re-reads what `touch` names in one course folder. `Err` when `course.yaml` can no longer
@@ -243,7 +229,7 @@ fn refresh_unit(unit: &mut Unit, touch: &Touch) -> Result<Delta, Diagnostics> {
     let mut delta = Delta::default();
     let display = unit.src.display_dir.clone();
     if touch.yaml {
-        let file = load::read_text(&unit.dir.join("course.yaml"), format!("{display}/course.yaml")).map_err(one)?;
+        let file = load::read_course_yaml(&unit.dir, &display).map_err(one)?;
         if file != unit.src.course_yaml {
             unit.src.course_yaml = file;
             delta.yaml = true;

@@ -20,7 +20,7 @@ use crate::model::{
 };
 use markdown::{Body, LinkContext, LinkMap, LinkTarget};
 use quiz::ParsedQuiz;
-use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, locate_word, split_front_matter};
+use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, split_front_matter};
 
 /// A course after parsing, with what validation needs to point at the source.
 #[derive(Clone, Debug)]
@@ -30,8 +30,18 @@ pub struct ParsedCourse {
     pub course_file: SourceFile,
     /// False when `course.yaml` could not be read as a course: references are not checked.
     pub yaml_ok: bool,
+    /// In listing order, one for each of `course.lessons` (see [`parts::assemble`]).
     pub lessons: Vec<ParsedLesson>,
     pub assets: Vec<Asset>,
+}
+
+impl ParsedCourse {
+    /// Lessons in course order ([`Course::lesson_order`]) with their module number (1-based).
+    pub fn ordered_lessons(&self) -> Vec<(usize, &ParsedLesson)> {
+        (self.course.lesson_order())
+            .filter_map(|(m, i)| Some((m, self.lessons.get(i)?)))
+            .collect()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -45,9 +55,7 @@ pub struct ParsedLesson {
     pub quizzes: Vec<ParsedQuiz>,
 }
 
-/// A course's `course.yaml` and its lessons' front matter, read in pass 1.
-type CourseHead = (parts::CourseRead, Vec<(Front, Option<Diagnostic>)>);
-
+/// A lesson's front matter as pass 1 reads it (see [`parts::LessonHead`]).
 struct Front {
     id: String,
     id_pos: Pos,
@@ -58,11 +66,11 @@ struct Front {
 pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
     let mut diags = Diagnostics::default();
     // Pass 1: course.yaml and front matter.
-    let heads: Vec<CourseHead> = sources
+    let heads: Vec<(parts::CourseRead, Vec<parts::LessonHead>)> = sources
         .par_iter()
         .map(|src| {
             let course = parts::course_yaml(&src.course_yaml);
-            let fronts = src.lessons.par_iter().map(parse_front).collect();
+            let fronts = src.lessons.par_iter().map(parts::lesson_head).collect();
             (course, fronts)
         })
         .collect();
@@ -73,25 +81,11 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
         .collect();
     let mut map = LinkMap::new();
     for ((src, (_, fronts)), course_id) in sources.iter().zip(&heads).zip(&course_ids) {
-        for (file, (front, _)) in src.lessons.iter().zip(fronts) {
-            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
-            map.insert(
-                format!("{}/lessons/{name}", src.dir_name),
-                LinkTarget::Lesson {
-                    course: course_id.clone(),
-                    lesson: front.id.clone(),
-                },
-            );
-        }
-        for asset in &src.assets {
-            map.insert(
-                format!("{}/{}", src.dir_name, asset.rel),
-                LinkTarget::Asset {
-                    course: course_id.clone(),
-                    rel: asset.rel.clone(),
-                },
-            );
-        }
+        map.extend(parts::link_entries(
+            src,
+            course_id,
+            fronts.iter().map(parts::LessonHead::id),
+        ));
     }
     // Pass 2: bodies and quizzes.
     let mut courses = Vec::with_capacity(sources.len());
@@ -106,24 +100,23 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
             .lessons
             .par_iter()
             .zip(fronts)
-            .map(|(file, (front, front_diag))| parse_lesson(file, front, front_diag, &ctx))
+            .map(|(file, head)| parts::lesson(file, head, &ctx))
             .collect();
         let mut lessons = Vec::with_capacity(results.len());
         for (lesson, d) in results {
             d.into_iter().for_each(|d| diags.push(d));
             lessons.push(lesson);
         }
-        let (mut course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
+        let (course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
         diags.extend(course_diags);
-        course.lessons = lessons.iter().map(|l| l.lesson.clone()).collect();
-        courses.push(ParsedCourse {
+        courses.push(parts::assemble(
+            src,
             course,
-            dir_name: src.dir_name.clone(),
-            course_file: src.course_yaml.clone(),
             yaml_ok,
+            src.course_yaml.clone(),
             lessons,
-            assets: src.assets.clone(),
-        });
+            src.assets.clone(),
+        ));
     }
     (courses, diags)
 }
@@ -181,7 +174,7 @@ fn parse_front(file: &SourceFile) -> (Front, Option<Diagnostic>) {
 }
 
 /// `03-spf-basics` → `spf-basics`: the numeric prefix only sorts files for authors.
-pub fn strip_order_prefix(stem: &str) -> &str {
+fn strip_order_prefix(stem: &str) -> &str {
     match stem.split_once('-') {
         Some((n, rest)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && !rest.is_empty() => rest,
         _ => stem,
@@ -339,16 +332,12 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
             ),
         );
     }
-    let mut search_line = at("modules").line;
     let modules = y
         .modules
         .into_iter()
-        .map(|m| {
-            search_line = locate_word(text, &m.title, search_line).map_or(search_line, |p| p.line);
-            Module {
-                title: m.title,
-                lessons: m.lessons.into_iter().map(LessonId::new).collect(),
-            }
+        .map(|m| Module {
+            title: m.title,
+            lessons: m.lessons.into_iter().map(LessonId::new).collect(),
         })
         .collect();
     let summary = y.summary.unwrap_or_default();

@@ -92,3 +92,24 @@ pub fn link_entries<'a>(
     }
     entries
 }
+
+/// A parsed course: the model read from `course.yaml` (see [`course`]) with its lessons, in
+/// listing order, filled in. `course_file` and `assets` are those the course was parsed from.
+pub fn assemble(
+    src: &SourceCourse,
+    mut course: Course,
+    yaml_ok: bool,
+    course_file: SourceFile,
+    lessons: Vec<ParsedLesson>,
+    assets: Vec<Asset>,
+) -> ParsedCourse {
+    course.lessons = lessons.iter().map(|l| l.lesson.clone()).collect();
+    ParsedCourse {
+        course,
+        dir_name: src.dir_name.clone(),
+        course_file,
+        yaml_ok,
+        lessons,
+        assets,
+    }
+}

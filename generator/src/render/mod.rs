@@ -300,21 +300,10 @@ fn course_view(c: &Course) -> CourseView {
     }
 }
 
-/// Lessons in course order with their module number (1-based).
-fn ordered_lessons(c: &ParsedCourse) -> Vec<(usize, &ParsedLesson)> {
-    c.course
-        .modules
-        .iter()
-        .enumerate()
-        .flat_map(|(m, module)| module.lessons.iter().map(move |id| (m + 1, id)))
-        .filter_map(|(m, id)| Some((m, c.lessons.iter().find(|l| &l.lesson.id == id)?)))
-        .collect()
-}
-
 fn search_docs(courses: &[ParsedCourse]) -> Vec<SearchDoc<'_>> {
     let mut docs = Vec::new();
     for c in courses {
-        for (_, l) in ordered_lessons(c) {
+        for (_, l) in c.ordered_lessons() {
             let page = format!("{}/{}.html", c.course.id, l.lesson.id);
             for s in &l.body.sections {
                 docs.push(SearchDoc {

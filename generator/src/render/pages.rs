@@ -105,7 +105,7 @@ impl Renderer {
         courses: &[(&ParsedCourse, LessonFilter<'_>)],
         take: &(dyn Fn(Page) -> Option<R> + Sync),
     ) -> Vec<R> {
-        let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(|(c, _)| ordered_lessons(c)).collect();
+        let ordered: Vec<Vec<(usize, &ParsedLesson)>> = courses.iter().map(|(c, _)| c.ordered_lessons()).collect();
         let jobs: Vec<(usize, usize)> = ordered
             .iter()
             .enumerate()
