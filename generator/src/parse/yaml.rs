@@ -70,17 +70,7 @@ pub fn from_yaml<T: DeserializeOwned>(text: &str, file: &str, first_line: usize,
                 .with_help("see courses/README.md for the keys it takes"),
         );
     }
-    read_yaml(text, file, first_line, what).map_err(|(d, _)| d)
-}
-
-/// [`from_yaml`], with the name of the unknown key when that is what failed.
-fn read_yaml<T: DeserializeOwned>(
-    text: &str,
-    file: &str,
-    first_line: usize,
-    what: &str,
-) -> Result<T, (Diagnostic, Option<String>)> {
-    serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file, first_line, what))
+    serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, file, first_line, what).0)
 }
 
 /// At most this many unknown keys are reported in one YAML text before giving up on it.
@@ -105,9 +95,10 @@ pub fn from_yaml_all<T: DeserializeOwned>(
             diags.extend(from_yaml::<T>(&work, file, first_line, what).err());
             return None;
         }
-        match read_yaml::<T>(&work, file, first_line, what) {
+        match serde_yaml::from_str::<T>(&work) {
             Ok(value) => return Some(value),
-            Err((d, key)) => {
+            Err(e) => {
+                let (d, key) = yaml_error(&e, &work, file, first_line, what);
                 let index = d.line.checked_sub(first_line);
                 diags.push(d);
                 let blanked = key
