@@ -113,29 +113,65 @@ impl LineIndex {
 /// Renders a lesson body. `body_offset` is where the body starts in the file `text`.
 pub fn render_body(text: &str, body_offset: usize, file: &str, ctx: &LinkContext<'_>) -> Body {
     let body = &text[body_offset..];
-    let mut r = BodyRenderer {
-        lines: LineIndex::new(text),
-        text,
-        file,
-        ctx,
-        out: Body::default(),
-        events: Vec::new(),
-        heading: None,
-        code: None,
-        image_alt: None,
-        depth: 0,
-        seen_ids: HashMap::new(),
-        section: Section {
-            id: None,
-            heading: String::new(),
-            text: String::new(),
-        },
-        raw_html: false,
-    };
+    let mut r = BodyRenderer::new(text, file, Some(ctx), None);
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         r.event(event, body_offset + range.start);
     }
     r.finish()
+}
+
+/// Renders the short Markdown texts of one file (quiz prompts, options, feedback and
+/// explanations; a course summary) the way lesson bodies are rendered, links included: they
+/// are rewritten and checked by the same code, with the same diagnostics. What the links
+/// found accumulates here for the caller to merge into the file's results.
+pub struct Snippets<'a, 'c> {
+    file: &'a str,
+    /// `None` for a text shown on pages in different folders (a course summary appears on the
+    /// catalog and on the course page), where no relative link can work.
+    ctx: Option<&'a LinkContext<'c>>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub anchors: Vec<AnchorRef>,
+    pub assets_used: Vec<String>,
+}
+
+impl<'a, 'c> Snippets<'a, 'c> {
+    pub fn new(file: &'a str, ctx: Option<&'a LinkContext<'c>>) -> Self {
+        Self {
+            file,
+            ctx,
+            diagnostics: Vec::new(),
+            anchors: Vec::new(),
+            assets_used: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// A text as HTML. Diagnostics point at `pos`, the key holding the text (positions inside
+    /// a YAML scalar are not the file's).
+    pub fn html(&mut self, md: &str, pos: Pos) -> String {
+        let mut r = BodyRenderer::new(md, self.file, self.ctx, Some(pos));
+        for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
+            r.event(event, range.start);
+        }
+        let mut out = r.finish();
+        self.diagnostics.append(&mut out.diagnostics);
+        self.anchors.append(&mut out.anchors);
+        self.assets_used.append(&mut out.assets_used);
+        let html = out.segments.into_iter().next().unwrap_or_default();
+        html.trim_end().to_owned()
+    }
+
+    /// Like [`Snippets::html`] but without the wrapping `<p>` of a one-paragraph text (labels).
+    pub fn inline(&mut self, md: &str, pos: Pos) -> String {
+        let html = self.html(md, pos);
+        match html.strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")) {
+            Some(inner) if !inner.contains("<p>") => inner.to_owned(),
+            _ => html,
+        }
+    }
 }
 
 /// A heading being collected: level, explicit id, inner events, plain text, position.
@@ -146,7 +182,11 @@ struct BodyRenderer<'a, 'c> {
     lines: LineIndex,
     text: &'a str,
     file: &'a str,
-    ctx: &'a LinkContext<'c>,
+    /// `None`: relative links cannot work (see [`Snippets`]).
+    ctx: Option<&'a LinkContext<'c>>,
+    /// Set for a short text ([`Snippets`]): every diagnostic is reported here; headings get no
+    /// id or anchor (they would clash with the page's) and a `quiz` fence is plain code.
+    snippet_at: Option<Pos>,
     out: Body,
     events: Vec<Event<'a>>,
     heading: Option<OpenHeading<'a>>,
@@ -160,9 +200,35 @@ struct BodyRenderer<'a, 'c> {
     raw_html: bool,
 }
 
-impl<'a> BodyRenderer<'a, '_> {
+impl<'a, 'c> BodyRenderer<'a, 'c> {
+    fn new(text: &'a str, file: &'a str, ctx: Option<&'a LinkContext<'c>>, snippet_at: Option<Pos>) -> Self {
+        Self {
+            lines: LineIndex::new(text),
+            text,
+            file,
+            ctx,
+            snippet_at,
+            out: Body::default(),
+            events: Vec::new(),
+            heading: None,
+            code: None,
+            image_alt: None,
+            depth: 0,
+            seen_ids: HashMap::new(),
+            section: Section {
+                id: None,
+                heading: String::new(),
+                text: String::new(),
+            },
+            raw_html: false,
+        }
+    }
+
     fn pos(&self, offset: usize) -> Pos {
-        self.lines.pos(self.text, offset)
+        match self.snippet_at {
+            Some(at) => at,
+            None => self.lines.pos(self.text, offset),
+        }
     }
 
     fn event(&mut self, event: Event<'a>, offset: usize) {
@@ -193,7 +259,7 @@ impl<'a> BodyRenderer<'a, '_> {
             return;
         }
         match event {
-            Event::Start(Tag::Heading { level, id, .. }) => {
+            Event::Start(Tag::Heading { level, id, .. }) if self.snippet_at.is_none() => {
                 let pos = self.pos(offset);
                 self.heading = Some((level, id.map(|i| i.to_string()), Vec::new(), String::new(), pos));
             }
@@ -318,7 +384,7 @@ impl<'a> BodyRenderer<'a, '_> {
             Some((p, f)) => (p, Some(f)),
             None => (dest, None),
         };
-        if path.is_empty() {
+        if path.is_empty() && self.ctx.is_some() {
             if let Some(f) = fragment {
                 self.out.anchors.push(AnchorRef {
                     lesson: String::new(),
@@ -363,10 +429,23 @@ impl<'a> BodyRenderer<'a, '_> {
             );
             return dest.to_owned();
         }
-        let Some(key) = join_relative(self.ctx.base, path) else {
-            return self.broken(dest, pos, image);
+        let Some(ctx) = self.ctx else {
+            self.out.diagnostics.push(
+                Diagnostic::error(
+                    self.file,
+                    pos,
+                    format!("relative link `{dest}` cannot work in the course summary"),
+                )
+                .with_help(
+                    "the summary is shown on the catalog and on the course page, which sit in different folders; use a full https:// address, or link lessons from a lesson",
+                ),
+            );
+            return dest.to_owned();
         };
-        match self.ctx.map.get(&key) {
+        let Some(key) = join_relative(ctx.base, path) else {
+            return self.broken(ctx, dest, pos, image);
+        };
+        match ctx.map.get(&key) {
             Some(LinkTarget::Lesson { course, lesson }) if !image => {
                 if let Some(f) = fragment {
                     self.out.anchors.push(AnchorRef {
@@ -375,7 +454,7 @@ impl<'a> BodyRenderer<'a, '_> {
                         pos,
                     });
                 }
-                let page = if course == self.ctx.course {
+                let page = if course == ctx.course {
                     format!("{lesson}.html")
                 } else {
                     format!("../{course}/{lesson}.html")
@@ -387,7 +466,7 @@ impl<'a> BodyRenderer<'a, '_> {
             }
             Some(LinkTarget::Asset { course, rel }) => {
                 self.out.assets_used.push(key.clone());
-                let url = if course == self.ctx.course {
+                let url = if course == ctx.course {
                     rel.clone()
                 } else {
                     format!("../{course}/{rel}")
@@ -397,17 +476,17 @@ impl<'a> BodyRenderer<'a, '_> {
                     None => url,
                 }
             }
-            _ => self.broken(dest, pos, image),
+            _ => self.broken(ctx, dest, pos, image),
         }
     }
 
-    fn broken(&mut self, dest: &str, pos: Pos, image: bool) -> String {
+    fn broken(&mut self, ctx: &LinkContext<'_>, dest: &str, pos: Pos, image: bool) -> String {
         let what = if image { "image" } else { "link target" };
-        let mut candidates: Vec<&str> = self.ctx.map.keys().map(String::as_str).collect();
+        let mut candidates: Vec<&str> = ctx.map.keys().map(String::as_str).collect();
         candidates.sort_unstable();
-        let tried = join_relative(self.ctx.base, dest.split('#').next().unwrap_or(dest)).unwrap_or_default();
+        let tried = join_relative(ctx.base, dest.split('#').next().unwrap_or(dest)).unwrap_or_default();
         let help = match crate::diagnostics::did_you_mean(&tried, candidates) {
-            Some(s) => format!("did you mean `{}`?", relative_from(self.ctx.base, s)),
+            Some(s) => format!("did you mean `{}`?", relative_from(ctx.base, s)),
             None if image => "images live in the course's assets/ folder: ![alt](../assets/file.png)".to_owned(),
             None => "link to another lesson by its file name, e.g. `02-spf.md` or `02-spf.md#a-heading`".to_owned(),
         };
@@ -471,7 +550,7 @@ impl<'a> BodyRenderer<'a, '_> {
         let Some((lang, code, pos)) = self.code.take() else {
             return;
         };
-        if lang == "quiz" {
+        if lang == "quiz" && self.snippet_at.is_none() {
             if self.depth > 0 {
                 self.out.diagnostics.push(
                     Diagnostic::error(self.file, pos, "quiz block is nested inside a list or quote")
@@ -604,71 +683,6 @@ pub fn sanitize(html: &str) -> String {
     SANITIZER.clean(html).to_string()
 }
 
-/// Markdown for short texts (prompts, options, feedback, summaries), rendered and sanitised.
-pub fn snippet_html(md: &str) -> String {
-    let mut raw = false;
-    // A code block is collected and rendered as in lesson bodies (`pre.code`, highlighted).
-    let mut code: Option<(String, String)> = None;
-    let mut events: Vec<Event<'_>> = Vec::new();
-    for event in Parser::new_ext(md, options()) {
-        if let Some((lang, text)) = &mut code {
-            match event {
-                Event::Text(t) => text.push_str(&t),
-                Event::End(TagEnd::CodeBlock) => {
-                    events.push(Event::Html(code_block_html(lang, text).into()));
-                    code = None;
-                }
-                _ => {}
-            }
-            continue;
-        }
-        let event = match event {
-            Event::Start(Tag::CodeBlock(kind)) => {
-                code = Some((code_lang(&kind), String::new()));
-                continue;
-            }
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) if !safe_scheme(&dest_url) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: "#".into(),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) if !safe_scheme(&dest_url) => Event::Start(Tag::Image {
-                link_type,
-                dest_url: "#".into(),
-                title,
-                id,
-            }),
-            e @ (Event::Html(_) | Event::InlineHtml(_)) => {
-                raw = true;
-                e
-            }
-            other => other,
-        };
-        events.push(event);
-    }
-    events_to_html(events, raw).trim_end().to_owned()
-}
-
-/// Like [`snippet_html`] but without the wrapping `<p>` of a one-paragraph text (labels).
-pub fn inline_html(md: &str) -> String {
-    let html = snippet_html(md);
-    match html.strip_prefix("<p>").and_then(|h| h.strip_suffix("</p>")) {
-        Some(inner) if !inner.contains("<p>") => inner.to_owned(),
-        _ => html,
-    }
-}
-
 /// Markdown as plain text (meta descriptions, the public catalog).
 pub fn plain_text(md: &str) -> String {
     let mut text = String::new();
@@ -687,10 +701,6 @@ fn push_words(buf: &mut String, text: &str) {
         buf.push(' ');
     }
     buf.push_str(text);
-}
-
-fn safe_scheme(url: &str) -> bool {
-    url_scheme(url).is_none_or(|s| matches!(s.to_ascii_lowercase().as_str(), "http" | "https" | "mailto" | "tel"))
 }
 
 /// A URL's scheme, if it has one (`https` in `https://…`; none for `02-spf.md`).
@@ -769,6 +779,16 @@ mod tests {
     use super::*;
 
     fn render(md: &str) -> Body {
+        let map = link_map();
+        let ctx = LinkContext {
+            map: &map,
+            base: "c/lessons",
+            course: "c",
+        };
+        render_body(md, 0, "c/lessons/01-a.md", &ctx)
+    }
+
+    fn link_map() -> LinkMap {
         let mut map = LinkMap::new();
         map.insert(
             "c/lessons/02-next.md".into(),
@@ -791,12 +811,7 @@ mod tests {
                 lesson: "x".into(),
             },
         );
-        let ctx = LinkContext {
-            map: &map,
-            base: "c/lessons",
-            course: "c",
-        };
-        render_body(md, 0, "c/lessons/01-a.md", &ctx)
+        map
     }
 
     #[test]
@@ -860,7 +875,7 @@ mod tests {
     #[test]
     fn snippet_code_blocks_render_like_lesson_code_blocks() {
         let md = "Which record?\n\n```dns\nexample.org. IN TXT \"v=spf1 -all\"\n```\n";
-        let snippet = snippet_html(md);
+        let snippet = Snippets::new("c/lessons/01-a.md", None).html(md, Pos::new(1, 1));
         let body = render(md);
         let block = |html: &str| html[html.find("<pre").expect("a pre")..].trim_end().to_owned();
         assert!(
@@ -869,7 +884,54 @@ mod tests {
         );
         assert_eq!(block(&snippet), block(&body.segments[0]));
         assert!(!snippet.contains("language-"), "{snippet}");
-        assert!(snippet_html("    indented\n").starts_with("<pre class=\"code\"><code>indented"));
+        let indented = Snippets::new("c/lessons/01-a.md", None).html("    indented\n", Pos::new(1, 1));
+        assert!(indented.starts_with("<pre class=\"code\"><code>indented"), "{indented}");
+    }
+
+    #[test]
+    fn snippet_links_resolve_like_body_links() {
+        let map = link_map();
+        let ctx = LinkContext {
+            map: &map,
+            base: "c/lessons",
+            course: "c",
+        };
+        let mut texts = Snippets::new("c/lessons/01-a.md", Some(&ctx));
+        let at = Pos::new(7, 5);
+        let html = texts.html(
+            "See [n](02-next.md#sec), ![d](../assets/d.svg), [bad](03-missing.md) and [js](javascript:alert(1)).",
+            at,
+        );
+        assert!(html.contains("href=\"next.html#sec\""), "{html}");
+        assert!(html.contains("src=\"assets/d.svg\""), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        let got: Vec<_> = texts.diagnostics.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (7, "link target `03-missing.md` does not exist"),
+                (7, "link uses the unsafe scheme `javascript:`")
+            ]
+        );
+        assert_eq!(texts.anchors[0].lesson, "c/next");
+        assert_eq!(texts.assets_used, ["c/assets/d.svg"]);
+        // A heading in a short text gets no id that could clash with the page's.
+        assert_eq!(texts.html("## Title", at), "<h2>Title</h2>");
+    }
+
+    #[test]
+    fn relative_links_in_a_summary_are_errors() {
+        let mut texts = Snippets::new("c/course.yaml", None);
+        let html = texts.html("[a](lessons/01-a.md) [b](#x) [c](https://example.org)", Pos::new(3, 1));
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        let got: Vec<_> = texts.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            got,
+            [
+                "relative link `lessons/01-a.md` cannot work in the course summary",
+                "relative link `#x` cannot work in the course summary"
+            ]
+        );
     }
 
     #[test]

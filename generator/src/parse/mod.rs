@@ -190,11 +190,15 @@ fn parse_lesson(
     let mut diags: Vec<Diagnostic> = front_diag.into_iter().collect();
     let mut body = markdown::render_body(&file.text, front.body_offset, &file.path, ctx);
     diags.append(&mut body.diagnostics);
+    let mut texts = markdown::Snippets::new(&file.path, Some(ctx));
     let quizzes: Vec<ParsedQuiz> = body
         .quizzes
         .iter()
-        .filter_map(|block| quiz::parse_quiz(&block.yaml, block.fence, &file.path, &mut diags))
+        .filter_map(|block| quiz::parse_quiz(&block.yaml, block.fence, &mut texts, &mut diags))
         .collect();
+    diags.append(&mut texts.diagnostics);
+    body.anchors.append(&mut texts.anchors);
+    body.assets_used.append(&mut texts.assets_used);
     if !is_valid_id(&front.id) {
         diags.push(
             Diagnostic::error(&file.path, front.id_pos, format!("lesson id `{}` is not valid", front.id))
@@ -347,10 +351,14 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
                 .with_help("add `summary:` with one paragraph saying what the learner will be able to do"),
         );
     }
+    // No link context: the summary shows on the catalog and on the course page.
+    let mut texts = markdown::Snippets::new(file, None);
+    let summary_html = texts.html(&summary, at("summary"));
+    texts.diagnostics.into_iter().for_each(|d| diags.push(d));
     Course {
         id: CourseId::new(id),
         title: y.title,
-        summary_html: markdown::snippet_html(&summary),
+        summary_html,
         summary_text: markdown::plain_text(&summary),
         language: y.language.unwrap_or_else(|| "en".to_owned()),
         level,

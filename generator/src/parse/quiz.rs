@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use super::markdown::{inline_html, snippet_html};
+use super::markdown::Snippets;
 use super::yaml::{from_yaml_all, locate_key_value};
 use crate::diagnostics::{Diagnostic, Pos, did_you_mean};
 use crate::model::{QUESTION_TYPES, Question, QuestionId, QuestionKind, Quiz, QuizId, QuizOption, is_valid_id};
@@ -71,8 +71,15 @@ pub struct QuestionSource {
     pub options_without_feedback: Vec<Pos>,
 }
 
-/// Parses one quiz block whose fence is at `fence` in `file`.
-pub fn parse_quiz(yaml: &str, fence: Pos, file: &str, diags: &mut Vec<Diagnostic>) -> Option<ParsedQuiz> {
+/// Parses one quiz block whose fence is at `fence` in `texts.file()`; its Markdown texts are
+/// rendered (and their links resolved and checked) through `texts`.
+pub fn parse_quiz(
+    yaml: &str,
+    fence: Pos,
+    texts: &mut Snippets<'_, '_>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ParsedQuiz> {
+    let file = texts.file();
     let first_line = fence.line + 1;
     let raw: RawQuiz = from_yaml_all(yaml, file, first_line, "quiz block", diags)?;
     let at = |line_in_block: Pos| line_in_block.below(fence.line);
@@ -107,7 +114,7 @@ pub fn parse_quiz(yaml: &str, fence: Pos, file: &str, diags: &mut Vec<Diagnostic
                 .with_help("question ids must be unique within their quiz; they are stored with every answer"),
             );
         }
-        if let Some((question, source)) = parse_question(q, pos, yaml, local.line, fence.line, file, diags) {
+        if let Some((question, source)) = parse_question(q, pos, yaml, local.line, fence.line, texts, diags) {
             questions.push(question);
             sources.push(source);
         }
@@ -135,9 +142,10 @@ fn parse_question(
     yaml: &str,
     local_line: usize,
     fence_line: usize,
-    file: &str,
+    texts: &mut Snippets<'_, '_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(Question, QuestionSource)> {
+    let file = texts.file();
     let key_pos = |key: &str| {
         yaml.lines()
             .enumerate()
@@ -146,6 +154,17 @@ fn parse_question(
             .map_or(pos, |(i, l)| {
                 Pos::new(i + 1 + fence_line, l.len() - l.trim_start().len() + 1)
             })
+    };
+    // A key of this question itself (not of one of its options), for texts' positions: the
+    // question's lines are those indented at least as far as its keys.
+    let own_key_pos = |key: &str| {
+        let indent = pos.column - 1;
+        yaml.lines()
+            .enumerate()
+            .skip(local_line)
+            .take_while(|(_, l)| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
+            .find(|(_, l)| l.len() - l.trim_start().len() == indent && l.trim_start().starts_with(&format!("{key}:")))
+            .map_or(pos, |(i, _)| Pos::new(i + 1 + fence_line, pos.column))
     };
     let err = |diags: &mut Vec<Diagnostic>, at: Pos, msg: String, help: &str| {
         diags.push(Diagnostic::error(file, at, msg).with_help(help));
@@ -245,16 +264,27 @@ fn parse_question(
                     .find(|(_, l)| l.trim_start().starts_with("- text:") || l.trim_start().starts_with("- text :"))
                     .map(|(i, l)| Pos::new(i + 1, l.len() - l.trim_start().len() + 1));
                 let opt_pos = local.map_or(options_pos, |p| p.below(fence_line));
+                let mut feedback_pos = opt_pos;
                 if let Some(p) = local {
                     option_line = p.line;
+                    // `feedback:` among this option's own lines, which are indented deeper.
+                    feedback_pos = yaml
+                        .lines()
+                        .enumerate()
+                        .skip(p.line)
+                        .take_while(|(_, l)| l.trim().is_empty() || l.len() - l.trim_start().len() >= p.column)
+                        .find(|(_, l)| l.trim_start().starts_with("feedback:"))
+                        .map_or(opt_pos, |(i, l)| {
+                            Pos::new(i + 1 + fence_line, l.len() - l.trim_start().len() + 1)
+                        });
                 }
                 if !o.correct && o.feedback.is_none() {
                     without_feedback.push(opt_pos);
                 }
                 options.push(QuizOption {
-                    text_html: inline_html(&scalar(&o.text)),
+                    text_html: texts.inline(&scalar(&o.text), opt_pos),
                     correct: o.correct,
-                    feedback_html: o.feedback.as_deref().map(snippet_html),
+                    feedback_html: o.feedback.as_deref().map(|f| texts.html(f, feedback_pos)),
                 });
             }
             if kind_name == "single" {
@@ -345,7 +375,7 @@ fn parse_question(
                 );
             }
             QuestionKind::Order {
-                items: items.iter().map(|i| inline_html(i)).collect(),
+                items: items.iter().map(|i| texts.inline(i, key_pos("items"))).collect(),
             }
         }
         _ => {
@@ -375,7 +405,13 @@ fn parse_question(
                 );
             }
             QuestionKind::Match {
-                pairs: pairs.iter().map(|(l, r)| (inline_html(l), inline_html(r))).collect(),
+                pairs: pairs
+                    .iter()
+                    .map(|(l, r)| {
+                        let at = key_pos("pairs");
+                        (texts.inline(l, at), texts.inline(r, at))
+                    })
+                    .collect(),
             }
         }
     };
@@ -394,9 +430,12 @@ fn parse_question(
     };
     let question = Question {
         id: QuestionId::new(q.id),
-        prompt_html: snippet_html(&q.prompt),
-        explanation_html: q.explanation.as_deref().map(snippet_html),
-        feedback_html: q.feedback.as_deref().map(snippet_html),
+        prompt_html: texts.html(&q.prompt, own_key_pos("prompt")),
+        explanation_html: q
+            .explanation
+            .as_deref()
+            .map(|e| texts.html(e, own_key_pos("explanation"))),
+        feedback_html: q.feedback.as_deref().map(|f| texts.html(f, own_key_pos("feedback"))),
         kind,
     };
     Some((question, source))
@@ -423,8 +462,16 @@ mod tests {
     use super::*;
 
     fn parse(yaml: &str) -> (Option<ParsedQuiz>, Vec<Diagnostic>) {
+        let map = crate::parse::markdown::LinkMap::new();
+        let ctx = crate::parse::markdown::LinkContext {
+            map: &map,
+            base: "c/lessons",
+            course: "c",
+        };
+        let mut texts = Snippets::new("l.md", Some(&ctx));
         let mut diags = Vec::new();
-        let quiz = parse_quiz(yaml, Pos::new(10, 1), "l.md", &mut diags);
+        let quiz = parse_quiz(yaml, Pos::new(10, 1), &mut texts, &mut diags);
+        diags.append(&mut texts.diagnostics);
         (quiz, diags)
     }
 

@@ -34,7 +34,6 @@ pub fn quiz_view(quiz: &Quiz, course: &str, lesson: &str, pass_mark: u8, mode: Q
             QuizMode::Practice => "practice",
             QuizMode::Graded => "graded",
         },
-        api_url: format!("../api/courses/{course}/quizzes/{}/attempts", quiz.id),
         pass_mark,
         question_count: questions.len(),
         questions,

@@ -140,7 +140,6 @@ pub struct QuizView {
     pub lesson_id: String,
     pub title: String,
     pub mode: &'static str,
-    pub api_url: String,
     pub pass_mark: u8,
     pub question_count: usize,
     pub questions: Vec<QuestionView>,

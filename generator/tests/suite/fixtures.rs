@@ -45,6 +45,17 @@ fn good_fixture_builds_without_diagnostics_and_matches_snapshots() {
 }
 
 #[test]
+fn links_in_quiz_texts_are_rewritten_to_page_urls() {
+    let site = build_in_memory(&fixture("good"), RenderMode::default()).expect("the good fixture builds");
+    let html = text(&site, "tiny/first-steps.html");
+    assert!(
+        html.contains("<a href=\"all-question-types.html#final-check\">final check</a>"),
+        "the `.md` link in a quiz prompt points at the page"
+    );
+    assert!(!html.contains("02-all-question-types.md"));
+}
+
+#[test]
 fn static_only_turns_graded_quizzes_into_practice() {
     let site = build_in_memory(
         &fixture("good"),

@@ -199,8 +199,13 @@ function setupOrder(fs) {
   };
 }
 
+// The one place the API address comes from: `<body data-api="…/api/">`, which says a server is
+// behind the site (absent on --static-only and preview builds, whose quizzes are all practice).
+const api = document.body.dataset.api;
+const root = api === undefined ? null : api.replace(/api\/$/, '');
+
 let me = null;
-const whoAmI = (root) => me || (me = fetch(`${root}api/me`, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+const whoAmI = () => me || (me = api === undefined ? Promise.resolve(null) : fetch(`${api}me`, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
   .then((r) => (r.status === 200 ? r.json().catch(() => ({})).then((j) => j || {}) : null))
   .catch(() => null));
 
@@ -217,8 +222,7 @@ function enhance(section) {
   const notice = $(section, '[data-quiz-notice]');
   const questions = $$(form, 'fieldset.question');
   const passMark = Number(d.passMark) || 0;
-  const api = d.api || '';
-  const root = api.includes('api/courses/') ? api.slice(0, api.indexOf('api/courses/')) : '';
+  const attempts = `${api}courses/${encodeURIComponent(d.course)}/quizzes/${encodeURIComponent(d.quiz)}/attempts`;
   let attemptId = null;
   let user = null;
   let busy = false;
@@ -243,7 +247,7 @@ function enhance(section) {
     const next = encodeURIComponent(`${location.pathname}${location.search}#${section.id}`);
     notice.replaceChildren(el('p', null, el('strong', { text: 'Sign in to submit your answers.' }),
       ' This quiz is graded: your result counts towards completing the course. ',
-      el('a', { href: `${root}account/sign-in?next=${next}`, text: 'Sign in' })));
+      root === null ? null : el('a', { href: `${root}account/sign-in?next=${next}`, text: 'Sign in' })));
     notice.hidden = false;
   };
 
@@ -285,7 +289,7 @@ function enhance(section) {
     const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
     if (user && typeof user.csrf_token === 'string') headers['X-CSRF-Token'] = user.csrf_token;
     try {
-      const res = await fetch(api, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify({ attempt_id: attemptId, answers }) });
+      const res = await fetch(attempts, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify({ attempt_id: attemptId, answers }) });
       if (res.status === 401) {
         signInNotice();
         return failure('Your session has ended. Sign in, then submit your answers again.');
@@ -341,7 +345,7 @@ function enhance(section) {
   }
 
   if (graded) {
-    whoAmI(root).then((u) => {
+    whoAmI().then((u) => {
       user = u;
       if (!u) signInNotice();
       else if (submit) submit.disabled = false;
