@@ -85,7 +85,7 @@ fn edits_reload_breakage_shows_diagnostics_and_a_fix_recovers() {
     let listed: serde_json::Value = serde_json::from_str(&preview.get("/__waypost/diagnostics").body).expect("JSON");
     assert_eq!(listed, diags);
     assert!(
-        preview.log().contains("tiny/course.yaml:2:"),
+        preview.logs("tiny/course.yaml:2:"),
         "the terminal shows no diagnostics:\n{}",
         preview.log()
     );

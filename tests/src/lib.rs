@@ -82,6 +82,19 @@ impl Preview {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Whether the preview prints `needle` on stderr within [`PATIENCE`] (it prints after it
+    /// notifies pages, so a test that heard an event may be ahead of the terminal).
+    pub fn logs(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
