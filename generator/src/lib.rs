@@ -40,7 +40,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use render::{Files, RenderMode};
@@ -54,8 +53,6 @@ use theme::Theme;
 pub struct Options {
     /// A folder of courses, or one course folder.
     pub courses: PathBuf,
-    /// Where to write the site; `None` builds in memory only.
-    pub out: Option<PathBuf>,
     /// A theme folder overlaid on the embedded default theme.
     pub theme: Option<PathBuf>,
     pub mode: RenderMode,
@@ -69,7 +66,6 @@ impl Options {
     pub fn new(courses: impl Into<PathBuf>) -> Self {
         Self {
             courses: courses.into(),
-            out: None,
             theme: None,
             mode: RenderMode::default(),
             precompress: true,
@@ -129,9 +125,8 @@ pub struct Stats {
     pub lessons: usize,
     pub pages: usize,
     pub quizzes: usize,
+    /// What [`build_into`] wrote; `None` for a build in memory.
     pub write: Option<output::WriteStats>,
-    pub render_time: Duration,
-    pub write_time: Duration,
 }
 
 /// Loads, parses and validates only (`waypost check`).
@@ -140,38 +135,15 @@ pub fn check(opts: &Options) -> Diagnostics {
     diags
 }
 
-/// Builds the site: the whole pipeline. `Err` holds every diagnostic when any is an error.
+/// Builds the site in memory: the whole pipeline but the writing (for the server and tests;
+/// `waypost build` uses [`build_into`]). `Err` holds every diagnostic when any is an error.
 pub fn build(opts: &Options) -> Result<Site, Diagnostics> {
-    let started = Instant::now();
-    let (courses, theme, mut diags) = prepare(opts)?;
-    let files = match render::render(&courses, &theme, opts.mode) {
-        Ok(files) => files,
-        Err(errors) => return Err(with_errors(diags, errors)),
-    };
-    let render_time = started.elapsed();
-    let mut stats = Stats {
+    let (courses, theme, diags) = prepare(opts)?;
+    let files = render::render(&courses, &theme, opts.mode).map_err(|errors| with_errors(diags.clone(), errors))?;
+    let stats = Stats {
         pages: files.keys().filter(|k| k.ends_with(".html")).count(),
-        render_time,
         ..Stats::of(&courses)
     };
-    if let Some(out) = &opts.out {
-        opts.report(Stage::Write);
-        let written = output::write(
-            &files,
-            out,
-            output::WriteOptions {
-                precompress: opts.precompress,
-            },
-        );
-        match written {
-            Ok(w) => stats.write = Some(w),
-            Err(d) => {
-                diags.push(d);
-                return Err(diags);
-            }
-        }
-        stats.write_time = started.elapsed() - render_time;
-    }
     Ok(Site {
         files,
         courses: courses.into_iter().map(|c| c.course).collect(),
@@ -191,9 +163,7 @@ pub struct Built {
 /// is rendered, so the whole site is never held in memory. The files on disk are byte for
 /// byte those [`build`] writes. If rendering fails part way, the files rendered so far are
 /// written but nothing is removed, and the manifest keeps listing every file in the folder.
-/// `render_time` is the time to the last file handed over, `write_time` what follows.
 pub fn build_into(opts: &Options, out: &Path) -> Result<Built, Diagnostics> {
-    let started = Instant::now();
     let (courses, theme, diags) = prepare(opts)?;
     let write_opts = output::WriteOptions {
         precompress: opts.precompress,
@@ -206,7 +176,6 @@ pub fn build_into(opts: &Options, out: &Path) -> Result<Built, Diagnostics> {
         }
         writer.put(&path, &bytes);
     });
-    let render_time = started.elapsed();
     opts.report(Stage::Write);
     let finished = writer.finish(rendered.is_ok());
     if let Err(errors) = rendered {
@@ -219,8 +188,6 @@ pub fn build_into(opts: &Options, out: &Path) -> Result<Built, Diagnostics> {
     let stats = Stats {
         pages: pages.into_inner(),
         write: Some(write),
-        render_time,
-        write_time: started.elapsed() - render_time,
         ..Stats::of(&courses)
     };
     Ok(Built { warnings: diags, stats })

@@ -138,7 +138,6 @@ fn build(args: BuildArgs) -> ExitCode {
     let bar = (human && std::io::stderr().is_terminal()).then(progress_bar);
     let opts = Options {
         courses: args.common.courses.clone(),
-        out: None,
         theme: args.theme.clone(),
         mode: RenderMode {
             static_only: args.static_only,
