@@ -5,16 +5,7 @@
 
 use std::time::Instant;
 
-use waypost_generator::search::{SearchDoc, build_index};
-
-struct Section {
-    page: String,
-    anchor: String,
-    lesson: String,
-    section: String,
-    course: String,
-    text: String,
-}
+use waypost_generator::search::{OwnedDoc, SearchDoc, build_index};
 
 fn main() {
     const SYLLABLES: &[&str] = &["ka", "ter", "mo", "ri", "sen", "do", "la", "pre", "ver", "tion"];
@@ -43,8 +34,8 @@ fn main() {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let sections: Vec<Section> = (0..60_000)
-        .map(|i| Section {
+    let sections: Vec<OwnedDoc> = (0..60_000)
+        .map(|i| OwnedDoc {
             page: format!("course-{}/lesson-{}.html", i / 300, i / 6),
             anchor: format!("section-{}", i % 6),
             lesson: sentence(5),
@@ -53,17 +44,7 @@ fn main() {
             text: sentence(150),
         })
         .collect();
-    let docs: Vec<SearchDoc<'_>> = sections
-        .iter()
-        .map(|s| SearchDoc {
-            page: s.page.clone(),
-            anchor: &s.anchor,
-            lesson: &s.lesson,
-            section: &s.section,
-            course: &s.course,
-            text: &s.text,
-        })
-        .collect();
+    let docs: Vec<SearchDoc<'_>> = sections.iter().map(OwnedDoc::doc).collect();
     let start = Instant::now();
     let files = build_index(&docs);
     let elapsed = start.elapsed();

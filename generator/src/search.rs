@@ -56,6 +56,42 @@ pub struct SearchDoc<'a> {
     pub text: &'a str,
 }
 
+/// A [`SearchDoc`] that owns its text, for an index built away from the courses it came from
+/// (the preview's background rebuild, benchmarks).
+#[derive(Clone, Debug)]
+pub struct OwnedDoc {
+    pub page: String,
+    pub anchor: String,
+    pub lesson: String,
+    pub section: String,
+    pub course: String,
+    pub text: String,
+}
+
+impl OwnedDoc {
+    pub fn of(d: SearchDoc<'_>) -> Self {
+        Self {
+            page: d.page,
+            anchor: d.anchor.to_owned(),
+            lesson: d.lesson.to_owned(),
+            section: d.section.to_owned(),
+            course: d.course.to_owned(),
+            text: d.text.to_owned(),
+        }
+    }
+
+    pub fn doc(&self) -> SearchDoc<'_> {
+        SearchDoc {
+            page: self.page.clone(),
+            anchor: &self.anchor,
+            lesson: &self.lesson,
+            section: &self.section,
+            course: &self.course,
+            text: &self.text,
+        }
+    }
+}
+
 const FORMAT_VERSION: u32 = 2;
 /// Longer "words" are base64 keys, hashes and URLs that nobody types into a search box.
 const MAX_TERM_CHARS: usize = 40;

@@ -5,6 +5,7 @@
 //! full build.
 
 use super::*;
+use crate::search::OwnedDoc;
 
 /// A rendered page, or the template error that stopped it.
 pub type Page = (String, Result<String, Diagnostic>);
@@ -230,16 +231,6 @@ pub struct DerivedInputs {
     catalog: Vec<ParsedCourse>,
 }
 
-/// A [`SearchDoc`] with its own copies of the text.
-struct OwnedDoc {
-    page: String,
-    anchor: String,
-    lesson: String,
-    section: String,
-    course: String,
-    text: String,
-}
-
 impl DerivedInputs {
     pub fn collect(courses: &[ParsedCourse]) -> Self {
         // The public catalog reads only the course model; lesson bodies and sources stay behind.
@@ -258,35 +249,14 @@ impl DerivedInputs {
             })
             .collect();
         Self {
-            docs: search_docs(courses)
-                .into_iter()
-                .map(|d| OwnedDoc {
-                    page: d.page,
-                    anchor: d.anchor.to_owned(),
-                    lesson: d.lesson.to_owned(),
-                    section: d.section.to_owned(),
-                    course: d.course.to_owned(),
-                    text: d.text.to_owned(),
-                })
-                .collect(),
+            docs: search_docs(courses).into_iter().map(OwnedDoc::of).collect(),
             catalog,
         }
     }
 
     /// Builds `courses.json` and the search index.
     pub fn build(self) -> Files {
-        let docs: Vec<SearchDoc<'_>> = self
-            .docs
-            .iter()
-            .map(|d| SearchDoc {
-                page: d.page.clone(),
-                anchor: &d.anchor,
-                lesson: &d.lesson,
-                section: &d.section,
-                course: &d.course,
-                text: &d.text,
-            })
-            .collect();
+        let docs: Vec<SearchDoc<'_>> = self.docs.iter().map(OwnedDoc::doc).collect();
         let mut files: Files = build_index(&docs).into_iter().collect();
         files.insert("courses.json".into(), catalog::public_catalog(&self.catalog));
         files
