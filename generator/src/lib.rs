@@ -21,6 +21,7 @@
 //! [`Site::courses`], never from the public files.
 
 pub mod diagnostics;
+pub mod grading;
 pub mod highlight;
 pub mod incremental;
 pub mod load;
@@ -60,6 +61,8 @@ pub struct Options {
     pub precompress: bool,
     /// Told as each stage starts, for a progress bar.
     pub progress: Option<Progress>,
+    /// Keys the page shuffles (the server passes its own secret).
+    pub shuffle_key: Option<grading::ShuffleKey>,
 }
 
 impl Options {
@@ -70,6 +73,7 @@ impl Options {
             mode: RenderMode::default(),
             precompress: true,
             progress: None,
+            shuffle_key: None,
         }
     }
 
@@ -114,6 +118,8 @@ impl fmt::Debug for Progress {
 pub struct Site {
     pub files: Files,
     pub courses: Vec<model::Course>,
+    /// Answer keys and completion rules, for the server: never serialised.
+    pub grading: grading::GradingCatalog,
     pub warnings: Diagnostics,
     pub stats: Stats,
 }
@@ -144,9 +150,11 @@ pub fn build(opts: &Options) -> Result<Site, Diagnostics> {
         pages: files.keys().filter(|k| k.ends_with(".html")).count(),
         ..Stats::of(&courses)
     };
+    let courses: Vec<model::Course> = courses.into_iter().map(|c| c.course).collect();
     Ok(Site {
         files,
-        courses: courses.into_iter().map(|c| c.course).collect(),
+        grading: grading::GradingCatalog::of(&courses),
+        courses,
         warnings: diags,
         stats,
     })

@@ -159,6 +159,10 @@ pub struct Module {
 pub struct Completion {
     /// Percent of a graded quiz's questions answered correctly to pass it.
     pub pass_mark: u8,
+    /// Failed attempts allowed at each graded quiz before a pass (`max-attempts`).
+    pub max_attempts: Option<u32>,
+    /// Minutes a learner waits after a failed attempt (`cooldown`).
+    pub cooldown_minutes: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]

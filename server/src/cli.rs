@@ -32,6 +32,10 @@ pub enum Command {
     New(NewArgs),
     /// Serve the courses on a local port; rebuild and reload pages as you save.
     Preview(PreviewArgs),
+    /// Run the product: the site, accounts, progress and graded quizzes (SQLite in ./data by default).
+    Serve(crate::commands::ServeArgs),
+    /// Administer a Waypost database: create an admin, make reset or setup links.
+    Admin(crate::commands::AdminArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +117,8 @@ pub fn run(cli: Cli) -> ExitCode {
             port: args.port,
             open: args.open,
         }),
+        Command::Serve(args) => crate::commands::serve(args),
+        Command::Admin(args) => crate::commands::admin(args),
     }
 }
 
@@ -145,6 +151,7 @@ fn build(args: BuildArgs) -> ExitCode {
         },
         precompress: !args.no_compress,
         progress: bar,
+        shuffle_key: None,
     };
     // Straight to disk: the whole site is never held in memory.
     let result = waypost_generator::build_into(&opts, &args.out);

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, mpsc};
 use std::time::{Duration, Instant};
 
+use crate::web::{CSP, content_type, site_path};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -426,69 +427,6 @@ async fn page(State(app): State<Arc<App>>, request: Request) -> Response {
         ),
     }
 }
-
-/// The site path for a request path: percent-decoded, without the leading `/`, with
-/// `index.html` for folders; `None` for paths that try to leave the site.
-fn site_path(uri_path: &str) -> Option<String> {
-    let decoded = percent_decode(uri_path)?;
-    let mut path = decoded.trim_start_matches('/').to_owned();
-    if path
-        .split('/')
-        .any(|part| part == ".." || part == "." || part.contains('\\'))
-    {
-        return None;
-    }
-    if path.is_empty() || path.ends_with('/') {
-        path.push_str("index.html");
-    }
-    Some(path)
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn content_type(path: &str) -> &'static str {
-    match path
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("html") => "text/html; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("js" | "mjs") => "text/javascript; charset=utf-8",
-        Some("json") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("avif") => "image/avif",
-        Some("ico") => "image/x-icon",
-        Some("woff2") => "font/woff2",
-        Some("txt" | "md") => "text/plain; charset=utf-8",
-        Some("pdf") => "application/pdf",
-        _ => "application/octet-stream",
-    }
-}
-
-/// The strict policy the real server sends: the preview proves pages work under it.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-                   form-action 'self'; frame-ancestors 'none'";
 
 fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();

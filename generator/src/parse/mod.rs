@@ -313,6 +313,31 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
             80
         }
     };
+    let max_attempts = match y.completion.as_ref().and_then(|c| c.max_attempts) {
+        None => None,
+        Some(n) if (1..=100).contains(&n) => Some(n as u32),
+        Some(n) => {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    at("max-attempts"),
+                    format!("max-attempts {n} is not a number from 1 to 100"),
+                )
+                .with_help("`max-attempts: 3` allows three failed attempts at each graded quiz before a pass"),
+            );
+            None
+        }
+    };
+    let cooldown_minutes = y.completion.as_ref().and_then(|c| c.cooldown.as_deref()).and_then(|t| {
+        let m = parse_minutes(t);
+        if m.is_none() {
+            diags.push(
+                Diagnostic::error(file, at("cooldown"), format!("cooldown `{t}` is not a duration"))
+                    .with_help("write minutes or hours, for example `cooldown: 10m` or `cooldown: 1h`"),
+            );
+        }
+        m
+    });
     let certificate = y.certificate.map(|c| {
         let valid_for = c.valid_for.as_deref().and_then(|v| {
             let parsed = Validity::parse(v);
@@ -374,7 +399,11 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
             .collect(),
         modules,
         lessons: Vec::new(),
-        completion: Completion { pass_mark },
+        completion: Completion {
+            pass_mark,
+            max_attempts,
+            cooldown_minutes,
+        },
         certificate,
     }
 }
@@ -392,7 +421,11 @@ fn fallback_course(id: &str) -> Course {
         authors: Vec::new(),
         modules: Vec::new(),
         lessons: Vec::new(),
-        completion: Completion { pass_mark: 80 },
+        completion: Completion {
+            pass_mark: 80,
+            max_attempts: None,
+            cooldown_minutes: None,
+        },
         certificate: None,
     }
 }

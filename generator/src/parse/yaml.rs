@@ -42,6 +42,8 @@ pub struct ModuleYaml {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct CompletionYaml {
     pub pass_mark: Option<i64>,
+    pub max_attempts: Option<i64>,
+    pub cooldown: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -33,6 +33,15 @@ pub struct RenderMode {
     pub preview: bool,
 }
 
+impl RenderMode {
+    /// Pages for `waypost serve`: graded quizzes carry no key.
+    #[allow(non_upper_case_globals)]
+    pub const Server: Self = Self {
+        static_only: false,
+        preview: false,
+    };
+}
+
 /// Site path → file contents.
 pub type Files = BTreeMap<String, Vec<u8>>;
 

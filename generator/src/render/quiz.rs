@@ -35,6 +35,7 @@ pub fn quiz_view(quiz: &Quiz, course: &str, lesson: &str, pass_mark: u8, mode: Q
             QuizMode::Graded => "graded",
         },
         pass_mark,
+        version: crate::grading::quiz_version(quiz),
         question_count: questions.len(),
         questions,
         dom_id,

@@ -140,6 +140,8 @@ pub struct QuizView {
     pub lesson_id: String,
     pub title: String,
     pub mode: &'static str,
+    /// The quiz version the server checks a submission against (`grading::quiz_version`).
+    pub version: String,
     pub pass_mark: u8,
     pub question_count: usize,
     pub questions: Vec<QuestionView>,

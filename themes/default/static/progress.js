@@ -116,20 +116,93 @@ function catalogPage(data) {
   }
 }
 
-// Tells the server, when there is one: pages of a --static-only build carry no <body data-api>.
-function postProgress(button) {
-  const api = document.body.dataset.api;
-  if (api === undefined) return;
+// ---- The server, when there is one (<body data-api="…/api/">; absent on --static-only and
+// preview builds, which send no request at all). Signed in, progress made in this browser is
+// merged into the account and the account's progress is shown here, on any device.
+const api = document.body.dataset.api;
+let mePromise = null;
+
+function me() {
+  if (api === undefined) return Promise.resolve(null);
+  if (!mePromise) {
+    mePromise = fetch(`${api}me`, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then((r) => (r.status === 200 ? r.json() : null))
+      .then((j) => (isObject(j) && typeof j.csrf_token === 'string' ? j : null))
+      .catch(() => null);
+  }
+  return mePromise;
+}
+
+async function send(path, body) {
+  const user = await me();
+  if (!user) return null;
   try {
-    fetch(`${api}progress`, {
+    return await fetch(`${api}${path}`, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ course: button.dataset.course, lesson: button.dataset.lesson, event: 'completed' }),
-    }).catch(() => {});
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': user.csrf_token },
+      body: JSON.stringify(body),
+    });
   } catch {
-    /* no fetch: nothing to sync */
+    return null; // offline: the lesson stays unsynced and is merged on the next visit
   }
+}
+
+function postProgress(button) {
+  const { course, lesson } = button.dataset;
+  send('progress', { course, lesson, event: 'completed' }).then((r) => {
+    if (r && r.ok) markSynced([{ course, lesson }]);
+  });
+}
+
+function markSynced(items) {
+  const data = load();
+  for (const { course, lesson } of items) lessonEntry(courseEntry(data, course), lesson).synced = true;
+  save(data);
+}
+
+async function syncWithServer() {
+  if (!(await me())) return;
+  const pending = [];
+  for (const [course, c] of Object.entries(load())) {
+    if (!isObject(c) || !isObject(c.lessons)) continue;
+    for (const [lesson, l] of Object.entries(c.lessons)) {
+      if (isObject(l) && l.completed && !l.synced) pending.push({ course, lesson });
+    }
+  }
+  if (pending.length) {
+    const r = await send('progress/merge', { lessons: pending.slice(0, 2000) });
+    if (r && r.ok) markSynced(pending.slice(0, 2000));
+  }
+  let server = null;
+  try {
+    const r = await fetch(`${api}progress`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    server = r.ok ? await r.json() : null;
+  } catch {
+    server = null;
+  }
+  if (!isObject(server) || !isObject(server.courses)) return;
+  const data = load();
+  for (const [course, p] of Object.entries(server.courses)) {
+    if (!isObject(p)) continue;
+    const c = courseEntry(data, course);
+    for (const lesson of Array.isArray(p.lessons_completed) ? p.lessons_completed : []) {
+      const l = lessonEntry(c, String(lesson));
+      l.completed = l.completed || p.completed_at || Date.now();
+      l.visited = l.visited || l.completed;
+      l.synced = true;
+    }
+    for (const [quiz, q] of Object.entries(isObject(p.quizzes) ? p.quizzes : {})) {
+      if (!isObject(q)) continue;
+      const prev = isObject(c.quizzes[quiz]) ? c.quizzes[quiz] : null;
+      if (!prev || !prev.passed || q.passed) c.quizzes[quiz] = { score: Number(q.best_score) || 0, passed: Boolean(q.passed), at: Number(q.last_attempt_at) || Date.now() };
+    }
+    c.state = p.state;
+  }
+  save(data);
+  coursePage(data);
+  catalogPage(data);
+  document.dispatchEvent(new CustomEvent('waypost:progress-synced'));
 }
 
 function lessonPage() {
@@ -151,6 +224,7 @@ function lessonPage() {
   };
   button.hidden = false;
   render(false);
+  document.addEventListener('waypost:progress-synced', () => render(false));
   button.addEventListener('click', () => {
     const d = load();
     const l = lessonEntry(courseEntry(d, course), lesson);
@@ -204,6 +278,7 @@ function init() {
   const data = load();
   coursePage(data);
   catalogPage(data);
+  syncWithServer();
 }
 
 // Refresh when the page is shown again from the back/forward cache.

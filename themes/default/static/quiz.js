@@ -289,10 +289,23 @@ function enhance(section) {
     const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
     if (user && typeof user.csrf_token === 'string') headers['X-CSRF-Token'] = user.csrf_token;
     try {
-      const res = await fetch(attempts, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify({ attempt_id: attemptId, answers }) });
+      const res = await fetch(attempts, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify({ attempt_id: attemptId, version: d.version, answers }) });
       if (res.status === 401) {
         signInNotice();
         return failure('Your session has ended. Sign in, then submit your answers again.');
+      }
+      if (res.status === 409) {
+        const why = await res.json().catch(() => null);
+        const code = why && why.error && why.error.code;
+        attemptId = null;
+        return failure(code === 'no_attempts_left'
+          ? 'You have used all the attempts this quiz allows. Ask your focal point or an admin for help.'
+          : 'This quiz changed since you opened the page. Reload the page to get the new version.');
+      }
+      if (res.status === 429) {
+        const wait = Number(res.headers.get('Retry-After')) || 60;
+        attemptId = null;
+        return failure(`This quiz asks you to wait before trying again. Submit again in ${wait} seconds.`);
       }
       if (!res.ok) return failure(`Your answers were not recorded (error ${res.status}). Your answers are still here: submit them again.`);
       const data = await res.json().catch(() => null);

@@ -1,0 +1,109 @@
+//! `waypost admin …`: what an operator does from a shell (scripts, recovery), on the same
+//! database the server uses: create an admin, make a password-reset or setup link.
+
+use sqlx::Row as _;
+
+use crate::auth::tokens::{new_id, new_token, token_hash};
+use crate::auth::{canonical_email, clean_display_name, password};
+use crate::db::{Db, now_ms};
+use crate::http::error::AppError;
+
+/// Sets a user's role (`learner`, `focal-point`, `admin`).
+pub async fn set_role(db: &Db, user_id: &str, role: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+        .bind(role)
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn admin_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")
+}
+
+/// Creates an admin account (or makes an existing account admin, keeping its password).
+/// Returns whether the account is new.
+pub async fn create_admin(db: &Db, email: &str, name: &str, new_password: &str) -> Result<bool, String> {
+    let email = canonical_email(email).ok_or("--email: not an email address")?;
+    let name = clean_display_name(name).ok_or("--name: 1 to 100 characters")?;
+    let existing = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(row) = existing {
+        let id: String = row.try_get("id").map_err(|e| e.to_string())?;
+        set_role(db, &id, "admin").await.map_err(|e| e.to_string())?;
+        return Ok(false);
+    }
+    if let Some(why) = password::weakness(new_password, &email, &name) {
+        return Err(why.to_owned());
+    }
+    let hash = password::hash(new_password.to_owned())
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(
+        "INSERT INTO users (id, email, display_name, password_hash, role, disabled, created_at) VALUES ($1, $2, $3, $4, 'admin', 0, $5)",
+    )
+    .bind(new_id())
+    .bind(&email)
+    .bind(&name)
+    .bind(&hash)
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
+/// A one-time link (`purpose`: `password-reset` for `email`, or `setup-admin`), valid one hour.
+pub async fn link(db: &Db, base_url: &str, purpose: &str, email: Option<&str>) -> Result<String, String> {
+    let user_id = match email {
+        Some(email) => {
+            let email = canonical_email(email).ok_or("--email: not an email address")?;
+            let row = sqlx::query("SELECT id FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_optional(&db.pool)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no account uses {email}"))?;
+            Some(row.try_get::<String, _>("id").map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let token = new_token();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO one_time_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash(&token))
+    .bind(purpose)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + crate::accounts::LINK_TTL_MS)
+    .execute(&db.pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    let page = if purpose == "setup-admin" { "setup" } else { "reset" };
+    Ok(format!("{base_url}/account/{page}?token={token}"))
+}
+
+/// The secret that keys the page shuffles, shared by every instance on this database (so
+/// all of them show, and grade, the same displayed positions). Made on first start.
+pub async fn shuffle_secret(db: &Db) -> Result<String, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES ('shuffle-key', $1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(new_token())
+    .bind(now_ms())
+    .execute(&db.pool)
+    .await?;
+    sqlx::query("SELECT value FROM server_secrets WHERE name = 'shuffle-key'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("value")
+}
