@@ -11,6 +11,7 @@ mod attempts;
 mod harness;
 mod http;
 mod progress;
+mod serve;
 
 /// Runs `$case(app)` as `sqlite::$name` and `postgres::$name`.
 #[macro_export]
