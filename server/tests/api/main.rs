@@ -8,6 +8,7 @@
 
 mod accounts;
 mod attempts;
+mod crash;
 mod harness;
 mod http;
 mod progress;
