@@ -14,6 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+pub mod answers;
 pub mod server;
 
 /// How long any single wait in these tests may take before it counts as a failure.
