@@ -74,9 +74,9 @@ stop_server() {
     wait "$SERVER_PID" 2>/dev/null || true
 }
 
-# wrk_line NAME URL: req/s and p99 at 100 connections for 10 s.
+# wrk_line NAME URL [HEADER]: req/s and p99 at 100 connections.
 wrk_line() {
-    local out; out=$(wrk -t2 -c100 -d"${SECONDS_PER_PHASE}s" --latency "$2")
+    local out; out=$(wrk -t2 -c100 -d"${SECONDS_PER_PHASE}s" --latency ${3:+-H "$3"} "$2")
     printf '%s: %s req/s, p99 %s, %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
         "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ' | paste -sd ';' || echo '0 errors')"
     awk '/Requests\/sec/ {print $2}' <<<"$out" >"$WORK/rps-$1"
@@ -102,6 +102,7 @@ http {
     access_log off;
     sendfile on;
     tcp_nopush on;
+    gzip_static on;
     keepalive_requests 100000;
     types { text/html html; text/css css; application/javascript js; }
     client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx; fastcgi_temp_path $WORK/nginx;
@@ -113,9 +114,15 @@ EOF
 PIDS+=("$!")
 sleep 0.5
 curl -fs -o /dev/null "http://127.0.0.1:18089$PAGE" || { echo "nginx does not serve $PAGE"; cat "$WORK/nginx/error.log"; exit 1; }
-wrk_line "waypost-serve" "$URL$PAGE"
-wrk_line "nginx" "http://127.0.0.1:18089$PAGE"
-echo "waypost serve / nginx: $(echo "scale=2; $(cat "$WORK/rps-waypost-serve") / $(cat "$WORK/rps-nginx")" | bc)x (target ≥ 0.8x)"
+# As a browser asks (waypost sends its .br twin, nginx its .gz twin), then without compression.
+BROWSER="Accept-Encoding: gzip, deflate, br"
+wrk_line "waypost-serve-browser" "$URL$PAGE" "$BROWSER"
+wrk_line "nginx-browser" "http://127.0.0.1:18089$PAGE" "$BROWSER"
+wrk_line "waypost-serve-identity" "$URL$PAGE"
+wrk_line "nginx-identity" "http://127.0.0.1:18089$PAGE"
+for how in browser identity; do
+    echo "waypost serve / nginx, $how: $(echo "scale=2; $(cat "$WORK/rps-waypost-serve-$how") / $(cat "$WORK/rps-nginx-$how")" | bc)x (target ≥ 0.8x)"
+done
 peak sqlite
 stop_server
 

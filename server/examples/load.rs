@@ -384,7 +384,7 @@ async fn run(
                 let mut i = 0usize;
                 while Instant::now() < deadline {
                     let (path, body) = &quizzes[(k * 7 + i) % quizzes.len()];
-                    let body = body.replacen("ATTEMPT", &format!("{tag}-g-{k}-{i}"), 1);
+                    let body = body.replacen("ATTEMPT", &format!("{tag}-g-{k:04}-{i:06}"), 1);
                     i += 1;
                     let sent = Instant::now();
                     match conn.send("POST", path, &learners[k].headers, &body).await {
@@ -419,7 +419,7 @@ async fn run(
         let (path, body) = quizzes[0].clone();
         for k in 0..spike {
             let (learners, barrier) = (learners.clone(), barrier.clone());
-            let body = body.replacen("ATTEMPT", &format!("{tag}-spike-{k}"), 1);
+            let body = body.replacen("ATTEMPT", &format!("{tag}-spike-{k:05}"), 1);
             let path = path.clone();
             tasks.push(tokio::spawn(async move {
                 let mut tally = Tally::default();
