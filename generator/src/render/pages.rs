@@ -152,6 +152,7 @@ impl Renderer {
                 };
                 let view = quiz_view(
                     quiz,
+                    &course.shuffle,
                     course.id.as_str(),
                     l.lesson.id.as_str(),
                     course.completion.pass_mark,

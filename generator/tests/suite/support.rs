@@ -2,7 +2,20 @@
 
 use std::path::{Path, PathBuf};
 
+use waypost_generator::grading::ShuffleKey;
 use waypost_generator::{Diagnostics, Options, RenderMode, Site, build};
+
+/// The fixed shuffle key of tests and snapshots (a build without a key draws a random one).
+pub fn test_key() -> ShuffleKey {
+    ShuffleKey::derive(b"waypost generator tests")
+}
+
+/// Options for `courses` with the tests' fixed shuffle key.
+pub fn options(courses: impl Into<PathBuf>) -> Options {
+    let mut opts = Options::new(courses);
+    opts.shuffle_key = Some(test_key());
+    opts
+}
 
 /// The generator crate's folder (tests run with it as the working directory).
 pub fn crate_dir() -> PathBuf {
@@ -15,7 +28,7 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 pub fn build_in_memory(courses: &Path, mode: RenderMode) -> Result<Site, Diagnostics> {
-    let mut opts = Options::new(courses);
+    let mut opts = options(courses);
     opts.mode = mode;
     build(&opts)
 }
