@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
+use crate::model::QuestionKind;
 use crate::parse::yaml::{locate_key, locate_word};
 use crate::parse::{ParsedCourse, ParsedLesson};
 
@@ -186,6 +187,22 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
                     .with_help("add `explanation:`; learners see it after answering, and it is where they learn"),
                 );
             }
+            if let Some((what, noun)) = two_choice(&question.kind) {
+                // Shuffling cannot help here (see `crate::shuffle`): either order is a coin flip.
+                diags.push(
+                    Diagnostic::warning(
+                        &l.file,
+                        source.pos,
+                        format!(
+                            "`{what}` question `{}` has only two {noun}: a guess is right half the time",
+                            question.id
+                        ),
+                    )
+                    .with_help(format!(
+                        "add a third of the {noun}, or ask it as a `single` or `true-false` question"
+                    )),
+                );
+            }
             for pos in &source.options_without_feedback {
                 diags.push(
                     Diagnostic::warning(
@@ -218,6 +235,16 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
                     .with_help("write the section, or remove its heading"),
             );
         }
+    }
+}
+
+/// `order` with two items and `match` with two pairs: the page must show one of the two
+/// arrangements, and either is the answer half the time.
+fn two_choice(kind: &QuestionKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        QuestionKind::Order { items } if items.len() == 2 => Some(("order", "items")),
+        QuestionKind::Match { pairs } if pairs.len() == 2 => Some(("match", "pairs")),
+        _ => None,
     }
 }
 
