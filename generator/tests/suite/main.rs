@@ -7,6 +7,7 @@ mod fixtures;
 mod formats;
 mod incremental;
 mod properties;
+mod shuffle;
 mod support;
 mod warnings;
 mod write;
