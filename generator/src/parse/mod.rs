@@ -6,6 +6,7 @@
 //! it, and links between lessons need every id), then bodies.
 
 pub mod markdown;
+mod mismatch;
 pub mod parts;
 pub mod quiz;
 pub mod yaml;

@@ -47,3 +47,25 @@ pub fn text(site: &Site, path: &str) -> String {
     )
     .expect("UTF-8")
 }
+
+/// Words of serde's and Rust's that must never reach an author, and the `questions[0].x[1]`
+/// paths serde prefixes its messages with.
+pub fn unauthorly(text: &str) -> Option<String> {
+    let tokens = text.split(|c: char| !c.is_ascii_alphanumeric());
+    for t in tokens {
+        let raw_type = t.len() > 3 && t.starts_with("Raw") && t[3..].starts_with(|c: char| c.is_ascii_uppercase());
+        if matches!(t, "struct" | "f64" | "i64" | "u8" | "sequence") || t.contains("Yaml") || raw_type {
+            return Some(t.to_owned());
+        }
+    }
+    let mut rest = text;
+    while let Some(at) = rest.find('[') {
+        let after = &rest[at + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            return Some(format!("[{}]", &after[..digits]));
+        }
+        rest = after;
+    }
+    None
+}
