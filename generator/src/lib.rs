@@ -20,6 +20,7 @@
 //! server serves it and takes its grading catalog (answer keys, pass marks) from
 //! [`Site::courses`], never from the public files.
 
+pub mod csp;
 pub mod diagnostics;
 pub mod grading;
 pub mod highlight;

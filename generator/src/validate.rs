@@ -4,6 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+mod assets;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
 use crate::model::QuestionKind;
 use crate::parse::yaml::{locate_key, locate_word};
@@ -153,8 +155,10 @@ pub fn course_rules(c: &ParsedCourse) -> Diagnostics {
         .collect();
     for asset in &c.assets {
         let key = format!("{}/{}", c.dir_name, asset.rel);
-        if !used.contains(key.as_str()) && !asset.rel.ends_with(".gitkeep") {
-            let shown = format!("{}/{}", file.trim_end_matches("/course.yaml"), asset.rel);
+        let shown = format!("{}/{}", file.trim_end_matches("/course.yaml"), asset.rel);
+        if let Some(refused) = assets::check(&shown, &asset.rel, &asset.bytes) {
+            diags.push(refused);
+        } else if !used.contains(key.as_str()) {
             diags.push(
                 Diagnostic::warning(shown, Pos::FILE, "asset is not used by any lesson")
                     .with_help("link or embed it from a lesson, or delete it"),

@@ -167,3 +167,27 @@ fn type_mismatches_are_explained_in_author_words() {
         assert!(unauthorly(serde_says).is_some(), "{serde_says}");
     }
 }
+
+/// Every page carries the strict policy itself (`<meta http-equiv>`), so a site on a static
+/// host or a CDN has it without the server's header; both come from `csp`.
+#[test]
+fn every_page_carries_the_strict_csp() {
+    let expected = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        waypost_generator::csp::META.replace('\'', "&#x27;")
+    );
+    for mode in [
+        RenderMode::Server,
+        RenderMode {
+            static_only: true,
+            preview: false,
+        },
+    ] {
+        let site = build_in_memory(&fixture("good"), mode).expect("builds");
+        let pages: Vec<&String> = site.files.keys().filter(|p| p.ends_with(".html")).collect();
+        assert!(pages.len() >= 4);
+        for page in pages {
+            assert!(text(&site, page).contains(&expected), "{page} has no CSP meta");
+        }
+    }
+}
