@@ -160,6 +160,26 @@ fn parse_question(
             .find(|(_, l)| l.len() - l.trim_start().len() == indent && l.trim_start().starts_with(&format!("{key}:")))
             .map_or(pos, |(i, _)| Pos::new(i + 1 + fence_line, pos.column))
     };
+    // Entry `n` (0-based) of the block list under `key`: the `n`-th `- ` line indented like
+    // the first one after the key; the key itself when the list is written inline.
+    let entry_pos = |key: &str, n: usize| {
+        let at = key_pos(key);
+        let lines: Vec<&str> = yaml.lines().collect();
+        let start = at.line.saturating_sub(fence_line);
+        let indent_of = |l: &str| l.len() - l.trim_start().len();
+        let first = lines.iter().skip(start).find(|l| !l.trim().is_empty());
+        let Some(indent) = first.filter(|l| l.trim_start().starts_with('-')).map(|l| indent_of(l)) else {
+            return at;
+        };
+        lines
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, l)| l.trim().is_empty() || indent_of(l) >= indent)
+            .filter(|(_, l)| indent_of(l) == indent && l.trim_start().starts_with('-'))
+            .nth(n)
+            .map_or(at, |(i, _)| Pos::new(i + 1 + fence_line, indent + 1))
+    };
     let err = |diags: &mut Vec<Diagnostic>, at: Pos, msg: String, help: &str| {
         diags.push(Diagnostic::error(file, at, msg).with_help(help));
     };
@@ -382,7 +402,7 @@ fn parse_question(
                         broken = true;
                         err(
                             diags,
-                            key_pos("pairs"),
+                            entry_pos("pairs", i),
                             format!("entry {} of `pairs` in question `{id}` {message}", i + 1),
                             &help,
                         );
@@ -563,6 +583,8 @@ mod tests {
             )
         );
         assert_eq!(found[2].0, "entry 3 of `pairs` in question `m` has no `right:`");
+        let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(at, [(17, 7), (18, 7), (19, 7)], "each error points at its entry");
     }
 
     #[test]
