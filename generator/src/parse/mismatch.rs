@@ -42,8 +42,15 @@ pub fn explain(message: &str, what: &str) -> Option<Explained> {
         within.join(" ")
     };
     let mut help = format!("write it like this:\n{example}");
-    if expected == "a string" && matches!(found, "sequence" | "map") {
-        help.push_str("\n(quote text that starts with `[` or `{`: YAML reads it as a list or a map)");
+    match (expected, found) {
+        ("a string", "sequence") => {
+            help.push_str("\n(quote text that starts with `[`: YAML reads it as a list)");
+        }
+        ("a string", "map") => help.push_str(
+            "\n(quote text that contains `: ` or starts with `{`: YAML reads it as a `key: value` pair, \
+             so write `\"Step 1: publish\"`)",
+        ),
+        _ => {}
     }
     Some(Explained {
         message: format!("{subject} {place} must be {shape}, not {}", found_words(found)),
@@ -256,6 +263,17 @@ mod tests {
             e.message,
             "`weird` in quiz block must be a whole number, not the number 2.5"
         );
+        let e = explain(
+            "objectives[0]: invalid type: map, expected a string",
+            "lesson front matter",
+        )
+        .expect("a mismatch");
+        assert_eq!(
+            e.message,
+            "entry 1 of `objectives` in lesson front matter must be one objective (a sentence), not a \
+             group of `key: value` lines"
+        );
+        assert!(e.help.contains("contains `: `"), "{}", e.help);
         assert!(explain("missing field `title`", "course.yaml").is_none());
         assert_eq!(
             plain("questions[0].options[1]: duplicate field `text`", "quiz block"),
