@@ -23,7 +23,8 @@
 //! Where the key comes from: `waypost serve` derives it from a secret in its database (every
 //! instance shows and grades the same positions), and `waypost build --shuffle-secret-from`
 //! reads that same secret so pages served in front of a server match it; otherwise a build
-//! draws a random key (see `Options::shuffle_key`).
+//! draws a random key, except a `--static-only` one, whose pages carry every answer anyway
+//! and which takes a fixed key so it stays reproducible (see `Options::shuffle_key`).
 
 use std::fmt;
 
