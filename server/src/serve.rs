@@ -87,6 +87,11 @@ pub async fn run(mut config: ServeConfig, mailer: Option<Mailer>) -> ExitCode {
     }
     let courses = site.courses.len();
     let state = AppState::new(db.clone(), config.clone(), mailer, site);
+    // The certificate signing key: made (0600) on first start, its public half recorded.
+    if let Err(e) = state.certs.signer(&state.db, &state.config.data_dir).await {
+        eprintln!("error: the certificate signing key: {}", e);
+        return ExitCode::from(2);
+    }
     println!(
         "Waypost is serving {courses} course{} at {}/ ({} database; started in {:.1} s)",
         if courses == 1 { "" } else { "s" },
@@ -193,6 +198,8 @@ async fn reload_loop(state: AppState, key: ShuffleKey) {
             Ok(site) => {
                 let n = site.courses.len();
                 state.publish(site);
+                // A rotated key file is picked up on the same signal.
+                state.certs.reload();
                 tracing::info!(
                     reason = why,
                     courses = n,

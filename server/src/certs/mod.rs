@@ -9,10 +9,16 @@
 //! leaves the key file; verification trusts only the issuer's own keys.
 
 pub mod credential;
+pub mod issuer;
+pub mod issuing;
 pub mod jsonld;
 pub mod jws;
 pub mod keys;
+pub mod pdf;
+pub mod qr;
 pub mod rdfc;
+pub mod store;
+pub mod verify;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -300,6 +300,7 @@ struct CourseCard {
     done: usize,
     lesson_count: usize,
     continue_href: Option<String>,
+    certificate: bool,
 }
 
 async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<Response> {
@@ -322,6 +323,7 @@ async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<
                 continue_href: p
                     .and_then(|p| p.continue_lesson.clone())
                     .map(|l| format!("../{}/{l}.html", c.id)),
+                certificate: c.certificate.is_some(),
             }
         })
         .collect();

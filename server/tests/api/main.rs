@@ -8,6 +8,7 @@
 
 mod accounts;
 mod attempts;
+mod certificates;
 mod harness;
 mod http;
 mod progress;
