@@ -277,6 +277,18 @@ async fn admin_revokes_with_a_reason(app: TestApp) {
     );
     let keys = keys::public_keys(&app.state.db).await.expect("keys");
     credential::verify(&list, &keys, &issuer_did("http://127.0.0.1:8080")).expect("the status list is signed");
+    // The CLI's revocation (`waypost admin revoke-certificate`) is the same, and idempotent.
+    waypost::admin::revoke_certificate(
+        &app.state.db,
+        &format!("http://127.0.0.1:8080/certificates/{id}"),
+        "again",
+    )
+    .await
+    .expect("the CLI path revokes");
+    assert_eq!(
+        verify(&app, &id).await["certificate"]["revocation_reason"],
+        "issued in error"
+    );
     // Asking again does not undo a revocation.
     let again = app.json(Method::POST, CERT, Some(&a), &json!({})).await;
     assert_eq!(again.json()["certificate"]["status"], "revoked");
