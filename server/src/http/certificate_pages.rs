@@ -1,7 +1,8 @@
 //! Public certificate pages and documents: the certificate page (`/certificates/{id}`) and
 //! its PDF, credential and VC-JWT downloads (`{id}.pdf`, `{id}.json`, `{id}.jwt`), the
 //! verification pages (`/verify`, `/verify/{id}`), and the issuer's documents
-//! (`/.well-known/did.json`, `/.well-known/jwks.json`, the status list `/status/1`).
+//! (`/.well-known/did.json`, also at `/did.json` for a base URL with a path, where did:web
+//! resolvers look; `/.well-known/jwks.json`; the status list `/status/1`).
 //!
 //! A certificate URL that does not verify, unknown or malformed, gets one and the same
 //! answer (404, the same page), so ids cannot be probed (C4).
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/verify", get(verify_form).post(verify_submit))
         .route("/verify/{id}", get(verify_page))
         .route("/.well-known/did.json", get(did_document))
+        .route("/did.json", get(did_document))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/status/1", get(status_list))
 }
