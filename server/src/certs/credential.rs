@@ -183,6 +183,8 @@ pub enum ProofError {
     Shape(&'static str),
     #[error(transparent)]
     JsonLd(#[from] jsonld::JsonLdError),
+    #[error(transparent)]
+    TooComplex(#[from] rdfc::TooComplex),
     #[error("the verification method is not one of the issuer's keys")]
     UnknownKey,
     #[error("the signature does not match")]
@@ -201,16 +203,16 @@ fn proof_options(doc: &Value, verification_method: &str, created: &str) -> Value
 }
 
 /// SHA-256(canonical options) ‖ SHA-256(canonical document).
-fn hash_data(doc: &Value, options: &Value) -> Result<Vec<u8>, jsonld::JsonLdError> {
-    let doc_canon = rdfc::canonicalize(&jsonld::to_rdf(doc)?);
-    let opt_canon = rdfc::canonicalize(&jsonld::to_rdf(options)?);
+fn hash_data(doc: &Value, options: &Value) -> Result<Vec<u8>, ProofError> {
+    let doc_canon = rdfc::canonicalize(&jsonld::to_rdf(doc)?)?;
+    let opt_canon = rdfc::canonicalize(&jsonld::to_rdf(options)?)?;
     let mut out = Sha256::digest(opt_canon.as_bytes()).to_vec();
     out.extend_from_slice(&Sha256::digest(doc_canon.as_bytes()));
     Ok(out)
 }
 
 /// Adds a `DataIntegrityProof` (eddsa-rdfc-2022) made by `signer` to `doc`.
-pub fn sign(mut doc: Value, signer: &Signer, issuer_did: &str, created_ms: i64) -> Result<Value, jsonld::JsonLdError> {
+pub fn sign(mut doc: Value, signer: &Signer, issuer_did: &str, created_ms: i64) -> Result<Value, ProofError> {
     if let Some(map) = doc.as_object_mut() {
         map.remove("proof");
     }

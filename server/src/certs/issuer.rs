@@ -109,7 +109,7 @@ pub fn status_list(
     signer: &Signer,
     revoked: &[i64],
     now: i64,
-) -> Result<Value, super::jsonld::JsonLdError> {
+) -> Result<Value, credential::ProofError> {
     let url = status_list_url(base_url);
     let doc = json!({
         "@context": [VC_V2],

@@ -4,6 +4,11 @@
 //!
 //! Checked byte for byte against the Open Badges 3.0 specification's test vectors
 //! (`certs::tests`) and, end to end, by Digital Bazaar's verifier (`tests/verifiers`).
+//!
+//! Crafted datasets ("poison graphs": many indistinguishable blank nodes) make the N-degree
+//! hash factorial, and `/verify` canonicalises what anyone pastes, so the work is bounded
+//! (as rdf-canonize's `maxWorkFactor` does): past [`MAX_WORK`] steps, or more than
+//! [`MAX_BLANK_NODES`] blank nodes, it gives up with [`TooComplex`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -11,17 +16,29 @@ use sha2::{Digest as _, Sha256};
 
 use super::jsonld::{Quad, Term};
 
+/// Steps of the N-degree hash (permutations tried, recursions) before giving up.
+pub const MAX_WORK: usize = 20_000;
+/// Blank nodes a dataset may have (our credentials have three or four).
+pub const MAX_BLANK_NODES: usize = 256;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("the dataset is too complex to canonicalise")]
+pub struct TooComplex;
+
 /// The canonical N-Quads of a dataset.
-pub fn canonicalize(quads: &[Quad]) -> String {
+pub fn canonicalize(quads: &[Quad]) -> Result<String, TooComplex> {
     let state = State::new(quads);
-    let canonical = state.label();
+    if state.by_blank.len() > MAX_BLANK_NODES {
+        return Err(TooComplex);
+    }
+    let canonical = state.label()?;
     let mut lines: Vec<String> = quads
         .iter()
         .map(|q| serialize(q, &|b| canonical.get(b).cloned()))
         .collect();
     lines.sort_unstable();
     lines.dedup();
-    lines.concat()
+    Ok(lines.concat())
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +74,7 @@ struct State<'a> {
     by_blank: BTreeMap<String, Vec<&'a Quad>>,
     canonical: Issuer,
     first_degree: HashMap<String, String>,
+    work: usize,
 }
 
 fn blanks(q: &Quad) -> impl Iterator<Item = &str> {
@@ -88,6 +106,7 @@ impl<'a> State<'a> {
             by_blank,
             canonical: Issuer::new("c14n"),
             first_degree: HashMap::new(),
+            work: 0,
         }
     }
 
@@ -105,7 +124,12 @@ impl<'a> State<'a> {
         h
     }
 
-    fn label(mut self) -> HashMap<String, String> {
+    fn spend(&mut self, steps: usize) -> Result<(), TooComplex> {
+        self.work += steps;
+        if self.work > MAX_WORK { Err(TooComplex) } else { Ok(()) }
+    }
+
+    fn label(mut self) -> Result<HashMap<String, String>, TooComplex> {
         let ids: Vec<String> = self.by_blank.keys().cloned().collect();
         let mut by_hash: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for id in &ids {
@@ -128,7 +152,7 @@ impl<'a> State<'a> {
                 }
                 let mut temp = Issuer::new("b");
                 temp.issue(id);
-                results.push(self.hash_n_degree(id, temp));
+                results.push(self.hash_n_degree(id, temp)?);
             }
             results.sort_by(|a, b| a.0.cmp(&b.0));
             for (_, issuer) in results {
@@ -137,7 +161,7 @@ impl<'a> State<'a> {
                 }
             }
         }
-        self.canonical.issued.into_iter().collect()
+        Ok(self.canonical.issued.into_iter().collect())
     }
 
     fn hash_related(&mut self, related: &str, quad: &Quad, issuer: &Issuer, position: &str) -> String {
@@ -153,7 +177,8 @@ impl<'a> State<'a> {
         sha256_hex(&input)
     }
 
-    fn hash_n_degree(&mut self, id: &str, mut issuer: Issuer) -> (String, Issuer) {
+    fn hash_n_degree(&mut self, id: &str, mut issuer: Issuer) -> Result<(String, Issuer), TooComplex> {
+        self.spend(1)?;
         let mut related_by_hash: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let quads = self.by_blank[id].clone();
         for q in quads {
@@ -172,7 +197,11 @@ impl<'a> State<'a> {
             data.push_str(&hash);
             let mut chosen_path = String::new();
             let mut chosen_issuer: Option<Issuer> = None;
+            if list.len() > 8 {
+                return Err(TooComplex);
+            }
             for perm in permutations(&list) {
+                self.spend(1)?;
                 let mut issuer_copy = issuer.clone();
                 let mut path = String::new();
                 let mut recursion = Vec::new();
@@ -195,7 +224,7 @@ impl<'a> State<'a> {
                     continue;
                 }
                 for related in recursion {
-                    let (h, next) = self.hash_n_degree(&related, issuer_copy.clone());
+                    let (h, next) = self.hash_n_degree(&related, issuer_copy.clone())?;
                     path.push_str(&format!("_:{}", issuer_copy.issue(&related)));
                     path.push_str(&format!("<{h}>"));
                     issuer_copy = next;
@@ -217,7 +246,7 @@ impl<'a> State<'a> {
                 issuer = next;
             }
         }
-        (sha256_hex(&data), issuer)
+        Ok((sha256_hex(&data), issuer))
     }
 }
 

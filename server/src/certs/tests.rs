@@ -41,7 +41,7 @@ fn spec_sample() -> Value {
 }
 
 fn canon(doc: &Value) -> String {
-    rdfc::canonicalize(&jsonld::to_rdf(doc).expect("the document expands"))
+    rdfc::canonicalize(&jsonld::to_rdf(doc).expect("the document expands")).expect("canonicalises")
 }
 
 #[test]
@@ -93,8 +93,8 @@ fn n_degree_hash_separates_twin_blank_nodes() {
     ];
     let mut b = a.clone();
     b.reverse();
-    let out = rdfc::canonicalize(&a);
-    assert_eq!(out, rdfc::canonicalize(&b));
+    let out = rdfc::canonicalize(&a).expect("canonicalises");
+    assert_eq!(Ok(out.clone()), rdfc::canonicalize(&b));
     assert!(out.contains("_:c14n0") && out.contains("_:c14n1"), "{out}");
 }
 
@@ -222,4 +222,108 @@ fn dids() {
     assert_eq!(issuer_did("https://learn.example.org"), "did:web:learn.example.org");
     assert_eq!(issuer_did("http://127.0.0.1:8080"), "did:web:127.0.0.1%3A8080");
     assert_eq!(issuer_did("https://example.org/learn/"), "did:web:example.org:learn");
+}
+
+#[test]
+fn poison_graphs_are_refused_quickly() {
+    // Two indistinguishable subjects, each with eight indistinguishable children: the
+    // N-degree hash would try 8! orderings per step; the work budget stops it.
+    use jsonld::{Quad, Term};
+    let mut quads = Vec::new();
+    for s in 0..2 {
+        for c in 0..8 {
+            quads.push(Quad {
+                subject: Term::Blank(format!("s{s}")),
+                predicate: "http://ex/child".into(),
+                object: Term::Blank(format!("c{s}-{c}")),
+                graph: None,
+            });
+            quads.push(Quad {
+                subject: Term::Blank(format!("c{s}-{c}")),
+                predicate: "http://ex/v".into(),
+                object: Term::Literal {
+                    value: "x".into(),
+                    datatype: None,
+                },
+                graph: None,
+            });
+        }
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(rdfc::canonicalize(&quads), Err(rdfc::TooComplex));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// A small deterministic generator for mutation tests (no dependency needed).
+struct XorShift(u64);
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Replaces one letter or digit with another: whatever it hits (a value, a key, the proof,
+/// a header), the result must not verify, and nothing may panic.
+fn mutate(text: &str, rng: &mut XorShift) -> Option<String> {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let positions: Vec<usize> = text
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_alphanumeric())
+        .map(|(i, _)| i)
+        .collect();
+    let at = positions[rng.below(positions.len())];
+    let old = text.as_bytes()[at];
+    let new = ALNUM[rng.below(ALNUM.len())];
+    (new != old).then(|| {
+        let mut bytes = text.as_bytes().to_vec();
+        bytes[at] = new;
+        String::from_utf8(bytes).expect("ASCII for ASCII")
+    })
+}
+
+#[test]
+fn mutated_tokens_and_credentials_never_verify() {
+    let signer = Signer::from_seed([9; 32]);
+    let f = facts("Mutation Test");
+    let did = f.issuer_did.clone();
+    let keys = [key(&signer)];
+    let cred = credential::credential(&f);
+    let token = jws::sign(&cred, &signer, &did).expect("signs");
+    let signed = credential::sign(cred, &signer, &did, f.valid_from).expect("signs");
+    let text = signed.to_string();
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let (mut tokens, mut docs) = (0, 0);
+    for _ in 0..200 {
+        if let Some(t) = mutate(&token, &mut rng) {
+            // A changed final character of a base64url part may decode to the same bytes
+            // (its low bits are padding); only a real change must fail.
+            let same = t.split('.').map(b64_decode).collect::<Vec<_>>()
+                == token.split('.').map(b64_decode).collect::<Vec<_>>();
+            if !same {
+                assert!(jws::verify(&t, &keys, &did).is_err(), "mutated token verified: {t}");
+                tokens += 1;
+            }
+        }
+        if let Some(d) = mutate(&text, &mut rng)
+            && let Ok(doc) = serde_json::from_str::<Value>(&d)
+        {
+            assert!(
+                credential::verify(&doc, &keys, &did).is_err(),
+                "mutated credential verified: {d}"
+            );
+            docs += 1;
+        }
+    }
+    assert!(tokens > 150 && docs > 150, "{tokens} tokens, {docs} credentials tried");
+}
+
+fn b64_decode(part: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).ok()
 }
