@@ -239,6 +239,7 @@ async fn sweep_loop(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
+        crate::certs::reminders::send_due(&state).await;
         if let Err(e) = crate::auth::ratelimit::sweep(&state).await {
             tracing::warn!(error = %e, "rate-limit sweep failed");
         }

@@ -21,6 +21,8 @@ CREATE TABLE certificates (
     credential_json TEXT NOT NULL,
     jwt             TEXT NOT NULL,
     revoked_at      BIGINT,
-    revoked_reason  TEXT
+    revoked_reason  TEXT,
+    -- When the "renew your certificate" email was claimed for sending (once per certificate).
+    renewal_reminded_at BIGINT
 );
 CREATE INDEX certificates_user_course ON certificates (user_id, course_id, issued_at);

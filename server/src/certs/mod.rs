@@ -17,6 +17,7 @@ pub mod keys;
 pub mod pdf;
 pub mod qr;
 pub mod rdfc;
+pub mod reminders;
 pub mod store;
 pub mod verify;
 

@@ -286,3 +286,51 @@ impl WriteOp for Issue {
         })
     }
 }
+
+/// A renewal reminder to send: the certificate, its holder's email, its end.
+#[derive(Clone, Debug)]
+pub struct Reminder {
+    pub id: String,
+    pub email: String,
+    pub valid_until: i64,
+}
+
+/// Claims the renewal reminders due now (renewal window open, not revoked, not yet renewed,
+/// not yet reminded) and marks them, so each is sent once even with several instances: a
+/// row is ours only if our `UPDATE … WHERE renewal_reminded_at IS NULL` changed it.
+pub async fn claim_due_reminders(db: &Db, now: i64, limit: i64) -> Result<Vec<Reminder>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id, u.email, c.valid_until FROM certificates c JOIN users u ON u.id = c.user_id \
+         WHERE c.revoked_at IS NULL AND c.renewal_reminded_at IS NULL AND c.valid_until IS NOT NULL \
+         AND c.valid_until - $1 <= $2 AND u.disabled = 0 \
+         AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.user_id = c.user_id AND n.course_id = c.course_id \
+                         AND n.issued_at > c.issued_at) \
+         ORDER BY c.valid_until LIMIT $3",
+    )
+    .bind(RENEW_WINDOW_MS)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut claimed = Vec::new();
+    for row in rows {
+        let id: String = row.try_get("id")?;
+        let won = sqlx::query(
+            "UPDATE certificates SET renewal_reminded_at = $1 WHERE id = $2 AND renewal_reminded_at IS NULL",
+        )
+        .bind(now)
+        .bind(&id)
+        .execute(&db.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if won {
+            claimed.push(Reminder {
+                id,
+                email: row.try_get("email")?,
+                valid_until: row.try_get("valid_until")?,
+            });
+        }
+    }
+    Ok(claimed)
+}

@@ -328,9 +328,15 @@ async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<
         })
         .collect();
     drop(site);
+    let certificates: Vec<_> = crate::certs::store::list_for(&state.db, &user.id)
+        .await?
+        .iter()
+        .map(|r| super::certificates::summary(&state, r))
+        .collect();
     let ctx = context! {
         user => context! { display_name => user.display_name, email => user.email, csrf_token => user.csrf_token },
         courses => courses,
+        certificates => certificates,
     };
     Ok(render(
         &state,

@@ -22,7 +22,8 @@ crate::on_both!(
     key_file_is_private_and_never_served,
     tampered_tokens_and_credentials_are_rejected,
     unknown_ids_answer_like_malformed_ones,
-    pdf_has_the_text_and_a_qr_code_of_the_verification_url
+    pdf_has_the_text_and_a_qr_code_of_the_verification_url,
+    renewal_reminders_are_claimed_once
 );
 
 const CERT: &str = "/api/courses/tiny/certificate";
@@ -154,6 +155,13 @@ async fn no_certificate_without_completion_then_idempotent(app: TestApp) {
     assert_eq!(again.json()["certificate"]["id"], id.as_str());
     let list = app.get("/api/certificates", Some(&amira)).await.json();
     assert_eq!(list["certificates"].as_array().map(Vec::len), Some(1));
+    // The account page lists it without JavaScript, and offers the hook for the course.
+    let account = app.get("/account/", Some(&amira)).await.text();
+    assert!(
+        account.contains("Your certificates") && account.contains("Tiny Practitioner"),
+        "{account}"
+    );
+    assert!(account.contains("data-certificate-offer data-course=\"tiny\""));
 
     // The credential: OB 3.0 shape, and the proof verifies with the issuer's keys.
     let cred = app.get(&format!("/certificates/{id}.json"), None).await.json();
@@ -627,4 +635,39 @@ async fn pdf_has_the_text_and_a_qr_code_of_the_verification_url(app: TestApp) {
             assert_eq!(decoded, format!("http://127.0.0.1:8080/verify/{id}"));
         }
     }
+}
+
+async fn renewal_reminders_are_claimed_once(app: TestApp) {
+    use waypost::certs::store::claim_due_reminders;
+    let db = &app.state.db;
+    let now = waypost::db::now_ms();
+    app.state.certs.clock.set_ms(now);
+    let a = learner(&app, "remind@example.org").await;
+    complete(&app, &a, "remind-final-1").await;
+    let first = issue(&app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
+    assert!(
+        claim_due_reminders(db, now, 10).await.expect("claims").is_empty(),
+        "not due yet"
+    );
+    let due = claim_due_reminders(db, now + 340 * DAY, 10).await.expect("claims");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].id, first);
+    assert_eq!(due[0].email, "remind@example.org");
+    assert!(
+        claim_due_reminders(db, now + 341 * DAY, 10)
+            .await
+            .expect("claims")
+            .is_empty(),
+        "once"
+    );
+    // Renewed: the new certificate gets its own reminder when its window opens, the old none.
+    app.state.certs.clock.set_ms(now + 340 * DAY);
+    pass_final(&app, &a, "remind-final-2").await;
+    let second = issue(&app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
+    assert_ne!(second, first);
+    let later = claim_due_reminders(db, now + 690 * DAY, 10).await.expect("claims");
+    assert_eq!(
+        later.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec![second.as_str()]
+    );
 }
