@@ -1,4 +1,4 @@
-//! The certificate PDF: A4 landscape, drawn with krilla, text shaped with rustybuzz (Arabic
+//! The certificate PDF: A4 landscape, drawn with krilla, text shaped with harfrust (Arabic
 //! joined and laid out right to left), fonts from the theme's `fonts/` (Noto, OFL) embedded
 //! as subsets, and the verification URL as a QR code drawn from its modules.
 //!
@@ -42,19 +42,22 @@ fn script_of(c: char) -> Option<Script> {
     }
 }
 
-/// One face: the bytes (for shaping) and the krilla font (for drawing).
+/// One face, read once: for shaping (harfrust, the maintained HarfBuzz port) and for
+/// drawing (krilla), over the same bytes.
 #[derive(Clone)]
 struct Face {
-    data: Arc<Vec<u8>>,
+    shaping: harfrust::Font,
     font: Font,
 }
 
 impl Face {
     fn new(bytes: &[u8], name: &str) -> Result<Self, String> {
         let data = Arc::new(bytes.to_vec());
-        let font =
-            Font::new(krilla::Data::from(data.clone()), 0).ok_or_else(|| format!("theme font {name} is not a font"))?;
-        Ok(Self { data, font })
+        let not_a_font = || format!("theme font {name} is not a font");
+        let font = Font::new(krilla::Data::from(data.clone()), 0).ok_or_else(not_a_font)?;
+        let shared: Arc<dyn AsRef<[u8]> + Send + Sync> = data;
+        let shaping = harfrust::Font::new(shared, 0).ok_or_else(not_a_font)?;
+        Ok(Self { shaping, font })
     }
 }
 
@@ -119,15 +122,15 @@ fn runs(text: &str) -> Vec<(Script, String)> {
 }
 
 fn shape(face: &Face, text: &str, size: f32) -> Option<Run> {
-    let rb = rustybuzz::Face::from_slice(&face.data, 0)?;
-    let upem = f32::from(rb.units_per_em() as u16);
-    let mut buffer = rustybuzz::UnicodeBuffer::new();
+    let upem = face.font.units_per_em();
+    let shaper = harfrust::ShaperFont::new(&face.shaping);
+    let mut buffer = harfrust::Buffer::new();
     buffer.push_str(text);
     buffer.guess_segment_properties();
-    let rtl = buffer.direction() == rustybuzz::Direction::RightToLeft;
-    let output = rustybuzz::shape(&rb, &[], buffer);
-    let infos = output.glyph_infos();
-    let positions = output.glyph_positions();
+    let rtl = buffer.direction() == harfrust::Direction::RightToLeft;
+    harfrust::shape(&shaper, &mut buffer, harfrust::ShapeOptions::new()).ok()?;
+    let infos = buffer.glyph_infos();
+    let positions = buffer.glyph_positions();
     let mut glyphs = Vec::with_capacity(infos.len());
     let mut width = 0.0;
     for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {
@@ -153,7 +156,7 @@ fn shape(face: &Face, text: &str, size: f32) -> Option<Run> {
 
 /// The text range of glyph `i`'s cluster: from its cluster to the next cluster in logical
 /// order (glyphs of a right-to-left run come in visual order, clusters descending).
-fn cluster_range(infos: &[rustybuzz::GlyphInfo], i: usize, rtl: bool, len: usize) -> Range<usize> {
+fn cluster_range(infos: &[harfrust::GlyphInfo], i: usize, rtl: bool, len: usize) -> Range<usize> {
     let start = infos[i].cluster as usize;
     let next = if rtl {
         infos[..i].iter().rev().map(|g| g.cluster as usize).find(|&c| c > start)
