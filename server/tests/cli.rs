@@ -95,4 +95,26 @@ fn admin_rotates_the_signing_key_and_revokes() {
     let revoke = admin(&["revoke-certificate", "AAAAAAAAAAAAAAAAAAAAAA", "--reason", "test"]);
     assert_eq!(revoke.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&revoke.stderr).contains("no certificate"));
+
+    // A key file from a secrets manager: WAYPOST_SIGNING_KEY_FILE names it.
+    let external = dir.path().join("secrets/waypost-signing-key");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_waypost"))
+        .args(["admin", "--data-dir"])
+        .arg(&data)
+        .arg("rotate-signing-key")
+        .env("WAYPOST_SIGNING_KEY_FILE", &external)
+        .env_remove("WAYPOST_DATABASE_URL")
+        .output()
+        .expect("waypost runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(external.exists() && String::from_utf8_lossy(&made.stdout).contains("secrets/waypost-signing-key"));
+    // A key file others can read is refused, not used.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(data.join("signing-key"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = admin(&["rotate-signing-key"]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("chmod 600"));
+    }
 }

@@ -58,6 +58,12 @@ if [ -z "${WAYPOST_BASE_URL:-}" ]; then
     fi
 fi
 
+if [ -n "${WORK:-}" ]; then
+    # The private key is never logged (A9, C3).
+    SEED=$(tr -d '\n' < "$WORK/data/signing-key")
+    if grep -qF "$SEED" "$WORK/out" "$WORK/err"; then echo "the server logged its signing key"; exit 1; fi
+fi
+
 echo "== Data Integrity (eddsa-rdfc-2022): @digitalbazaar/vc"
 node --test dataintegrity.test.mjs
 echo "== VC-JWT (EdDSA): PyJWT + cryptography, OB 3.0 required fields"
