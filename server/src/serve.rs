@@ -193,13 +193,13 @@ async fn reload_loop(state: AppState, key: ShuffleKey) {
         // A burst of saves is one rebuild.
         tokio::time::sleep(Duration::from_millis(150)).await;
         while rx.try_recv().is_ok() {}
+        // A rotated signing key file is picked up on the same signal (read on next use).
+        state.certs.reload();
         let started = Instant::now();
         match build_site(&state.config, key).await {
             Ok(site) => {
                 let n = site.courses.len();
                 state.publish(site);
-                // A rotated key file is picked up on the same signal.
-                state.certs.reload();
                 tracing::info!(
                     reason = why,
                     courses = n,
