@@ -1,7 +1,8 @@
 // "Get your certificate": on a course page or the account page, an element
 // [data-certificate-offer][data-course] becomes, for a signed-in learner, either a link to the
 // certificate they hold (with a renewal notice when it is due) or, once the server says the
-// course is complete, a form to confirm the name to print. No inline script: this module is
+// course is complete, a form to confirm the name to print. Signed out (or on a static host,
+// where `api/me` is 404) it asks nothing more. No inline script: this module is
 // loaded with <script type="module">, so the strict CSP holds. Without JavaScript (or signed
 // out) the element stays hidden.
 
@@ -14,10 +15,16 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-async function csrfToken() {
+// Signed in? (`api/me`; on a static host it answers 404, and nothing else is asked.)
+async function me() {
   const r = await fetch(`${api}me`, { credentials: "same-origin" });
-  if (!r.ok) throw new Error("sign in again");
-  return (await r.json()).csrf_token;
+  return r.ok ? r.json() : null;
+}
+
+async function csrfToken() {
+  const m = await me();
+  if (!m) throw new Error("sign in again");
+  return m.csrf_token;
 }
 
 function showHeld(box, cert, renewable) {
@@ -73,8 +80,11 @@ async function offer(box) {
   box.hidden = !(data.certificate || data.eligible);
 }
 
-if (api) {
-  for (const box of document.querySelectorAll("[data-certificate-offer]")) {
-    offer(box).catch(() => {});
-  }
+const boxes = document.querySelectorAll("[data-certificate-offer]");
+if (api && boxes.length > 0) {
+  me()
+    .then((signedIn) => {
+      if (signedIn) for (const box of boxes) offer(box).catch(() => {});
+    })
+    .catch(() => {});
 }
