@@ -109,6 +109,15 @@ for(const [id, credential] of credentials) {
   });
 }
 
+test('after key rotation, certificates signed by the old and the new key all verify', {
+  skip: process.env.WAYPOST_EXPECT_KEYS ? false : 'no rotation in this run'
+}, () => {
+  const methods = new Set([...credentials.values()].map((c) => c.proof.verificationMethod));
+  assert.equal(methods.size, Number(process.env.WAYPOST_EXPECT_KEYS),
+    `proofs by ${[...methods].join(', ')}`);
+  assert.equal(didDocument.assertionMethod.length, Number(process.env.WAYPOST_EXPECT_KEYS));
+});
+
 const [firstId, first] = [...credentials].find(([id]) => !REVOKED.has(id));
 const did = didDocument.id;
 const unsigned = structuredClone(first);

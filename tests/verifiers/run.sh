@@ -2,8 +2,9 @@
 # Independent verification of Waypost certificates (C1, C2, C3), offline, against the real binary:
 #   1. starts `waypost serve` on a free loopback port with a throw-away data dir and the
 #      one-lesson course in ./course (or uses WAYPOST_BASE_URL with WAYPOST_CERT_IDS given);
-#   2. issues certificates over HTTP as learners would (Latin, Arabic, Chinese, Cyrillic
-#      names), and an admin revokes the last one;
+#   2. issues certificates over HTTP as learners would (Latin and Arabic names), rotates the
+#      signing key (`waypost admin rotate-signing-key`, SIGHUP), issues more (Chinese,
+#      Cyrillic), and an admin revokes the last one;
 #   3. runs Digital Bazaar's Data Integrity verifier (node --test dataintegrity.test.mjs) and
 #      the PyJWT VC-JWT verifier (verify_jwt.py, in .venv), positive and negative cases.
 # Needs Node 20+ and Python 3 with venv; installs npm packages from package-lock.json (npm ci)
@@ -42,10 +43,20 @@ if [ -z "${WAYPOST_BASE_URL:-}" ]; then
     export WAYPOST_BASE_URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/out" | head -1)
     echo "waypost serve at $WAYPOST_BASE_URL"
     [ "$(stat -c %a "$WORK/data/signing-key")" = 600 ] || { echo "the key file is not 0600"; exit 1; }
-    ISSUED=$(.venv/bin/python issue_certificates.py "$WAYPOST_BASE_URL" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
-        "Zoë Åkesson" "أميرة حداد" "王小明" "Юлия Соколова")
-    export WAYPOST_CERT_IDS=$(sed -n 's/^ids=//p' <<< "$ISSUED")
-    export WAYPOST_REVOKED_IDS=$(sed -n 's/^revoked=//p' <<< "$ISSUED")
+    BEFORE=$(.venv/bin/python issue_certificates.py "$WAYPOST_BASE_URL" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
+        "Zoë Åkesson" "أميرة حداد")
+    # Rotate the signing key (C3): certificates signed before and after must all verify.
+    env -u WAYPOST_SIGNING_KEY_FILE -u WAYPOST_DATABASE_URL "$BIN" admin --data-dir "$WORK/data" rotate-signing-key
+    kill -HUP "$SERVER_PID"
+    for _ in $(seq 1 50); do
+        grep -q "site rebuilt and published" "$WORK/err" && break
+        sleep 0.1
+    done
+    AFTER=$(.venv/bin/python issue_certificates.py "$WAYPOST_BASE_URL" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" \
+        --revoke-last "王小明" "Юлия Соколова")
+    export WAYPOST_CERT_IDS=$(sed -n 's/^ids=//p' <<< "$BEFORE"),$(sed -n 's/^ids=//p' <<< "$AFTER")
+    export WAYPOST_REVOKED_IDS=$(sed -n 's/^revoked=//p' <<< "$AFTER")
+    export WAYPOST_EXPECT_KEYS=2
     echo "issued: $WAYPOST_CERT_IDS (revoked: $WAYPOST_REVOKED_IDS)"
     if [ -n "${WAYPOST_PNG_DIR:-}" ]; then
         mkdir -p "$WAYPOST_PNG_DIR"
