@@ -202,12 +202,25 @@ pub fn to_rdf(doc: &Value) -> Result<Vec<Quad>, JsonLdError> {
     let Value::Object(map) = doc else {
         return err("the document must be a JSON object");
     };
-    let ctx = Context::default().apply(map.get("@context").unwrap_or(&Value::Null))?;
+    // Only bundled contexts, by URL: an inline context could redefine (protected) terms so
+    // that other keys carry the signed statements, which jsonld.js would refuse.
+    let local = map.get("@context").unwrap_or(&Value::Null);
+    let urls: Vec<&Value> = match local {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    if !urls
+        .iter()
+        .all(|u| u.as_str().is_some_and(|u| bundled_context(u).is_some()))
+    {
+        return err("@context must list bundled contexts by URL only");
+    }
+    let ctx = Context::default().apply(local)?;
     let mut out = ToRdf {
         quads: Vec::new(),
         next_blank: 0,
     };
-    out.node(map, &ctx, None)?;
+    out.node(map, &ctx, None, true)?;
     Ok(out.quads)
 }
 
@@ -218,9 +231,15 @@ impl ToRdf {
     }
 
     /// Emits the quads of one node object; returns its subject.
-    fn node(&mut self, map: &Map<String, Value>, outer: &Context, graph: Option<&Term>) -> Result<Term, JsonLdError> {
-        if map.contains_key("@context") && graph.is_some() {
-            return err("embedded @context is not supported");
+    fn node(
+        &mut self,
+        map: &Map<String, Value>,
+        outer: &Context,
+        graph: Option<&Term>,
+        top: bool,
+    ) -> Result<Term, JsonLdError> {
+        if map.contains_key("@context") && !top {
+            return err("an embedded @context is not supported");
         }
         let subject = match map.get("id") {
             Some(Value::String(id)) if is_absolute_iri(id) => Term::Iri(id.clone()),
@@ -286,7 +305,7 @@ impl ToRdf {
                         return err(format!("{key} must hold objects"));
                     };
                     let g = self.blank();
-                    self.node(inner, &nested_ctx, Some(&g))?;
+                    self.node(inner, &nested_ctx, Some(&g), false)?;
                     g
                 } else {
                     self.value(v, def.as_ref(), &value_ctx, &nested_ctx, graph, key)?
@@ -313,7 +332,7 @@ impl ToRdf {
     ) -> Result<Term, JsonLdError> {
         let mapping = def.and_then(|d| d.type_mapping.as_deref());
         Ok(match v {
-            Value::Object(inner) => self.node(inner, nested, graph)?,
+            Value::Object(inner) => self.node(inner, nested, graph, false)?,
             Value::String(s) => match mapping {
                 Some("@id") => {
                     if !is_absolute_iri(s) {

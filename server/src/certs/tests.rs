@@ -71,6 +71,25 @@ fn undefined_terms_are_refused() {
 }
 
 #[test]
+fn inline_and_embedded_contexts_are_refused() {
+    // Swapping two terms' meanings keeps the same RDF (so a signature would still match)
+    // while the JSON says something else: only bundled contexts, by URL, are accepted.
+    let mut swapped = spec_sample();
+    swapped["@context"] = json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        { "title": "https://schema.org/name" }
+    ]);
+    assert!(jsonld::to_rdf(&swapped).is_err());
+    let mut embedded = spec_sample();
+    embedded["credentialSubject"]["@context"] = json!({ "achievement": "https://example.org/other" });
+    assert!(jsonld::to_rdf(&embedded).is_err());
+    let mut unknown = spec_sample();
+    unknown["@context"] = json!(["https://www.w3.org/ns/credentials/v2", "https://example.org/ctx.json"]);
+    assert!(jsonld::to_rdf(&unknown).is_err());
+}
+
+#[test]
 fn n_degree_hash_separates_twin_blank_nodes() {
     // Two blank nodes with identical first-degree quads: labels come from the N-degree hash,
     // and the result must not depend on the input order.
