@@ -20,7 +20,7 @@
 //! over the failed attempts since the learner last passed the quiz, so retaking a passed quiz
 //! (annual renewal) starts afresh, while guessing by elimination is bounded.
 
-use sqlx::{AnyConnection, Executor as _, Row as _};
+use sqlx::{AnyConnection, Row as _};
 use waypost_generator::grading::CourseGrading;
 
 use crate::db::Backend;
@@ -52,6 +52,7 @@ async fn complete_if_done(
     user_id: &str,
     rules: &CourseRules,
     now: i64,
+    just_passed: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("SELECT 1 AS one FROM course_completions WHERE user_id = $1 AND course_id = $2")
         .bind(user_id)
@@ -82,7 +83,11 @@ async fn complete_if_done(
             .iter()
             .map(|r| r.try_get("quiz_id"))
             .collect::<Result<_, _>>()?;
-    if !rules.graded_quizzes.iter().all(|q| passed.contains(q)) {
+    if !rules
+        .graded_quizzes
+        .iter()
+        .all(|q| passed.contains(q) || just_passed == Some(q.as_str()))
+    {
         return Ok(false);
     }
     sqlx::query(
@@ -137,7 +142,7 @@ impl WriteOp for LessonsDone {
                     continue;
                 }
                 seen.push(&rules.course_id);
-                if complete_if_done(conn, &self.user_id, rules, self.at).await? {
+                if complete_if_done(conn, &self.user_id, rules, self.at, None).await? {
                     completed_courses.push(rules.course_id.clone());
                 }
             }
@@ -238,34 +243,8 @@ impl WriteOp for AttemptWrite {
                     }
                 }
             }
-            let mut response = self.response.clone();
-            sqlx::query(
-                "INSERT INTO attempts (id, user_id, client_attempt_id, course_id, quiz_id, quiz_version, score, passed, \
-                 response_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9)",
-            )
-            .bind(&self.id)
-            .bind(&self.user_id)
-            .bind(&self.client_attempt_id)
-            .bind(&self.rules.course_id)
-            .bind(&self.quiz_id)
-            .bind(&self.quiz_version)
-            .bind(self.score)
-            .bind(i64::from(self.passed))
-            .bind(self.at)
-            .execute(&mut *conn)
-            .await?;
-            for (question, key_hash, correct, answer) in &self.answers {
-                sqlx::query(
-                    "INSERT INTO attempt_answers (attempt_id, question_id, key_hash, correct, answer_json) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&self.id)
-                .bind(question)
-                .bind(key_hash)
-                .bind(i64::from(*correct))
-                .bind(answer)
-                .execute(&mut *conn)
-                .await?;
-            }
+            // Completion first (counting this attempt as passed when it is), so the attempt
+            // row is written once with its whole answer: every statement is a round trip.
             let completed = if self.passed {
                 sqlx::query(
                     "INSERT INTO lesson_progress (user_id, course_id, lesson_id, completed_at) VALUES ($1, $2, $3, $4) \
@@ -277,7 +256,7 @@ impl WriteOp for AttemptWrite {
                 .bind(self.at)
                 .execute(&mut *conn)
                 .await?;
-                complete_if_done(conn, &self.user_id, &self.rules, self.at).await?
+                complete_if_done(conn, &self.user_id, &self.rules, self.at, Some(&self.quiz_id)).await?
             } else {
                 let done = sqlx::query("SELECT 1 AS one FROM course_completions WHERE user_id = $1 AND course_id = $2")
                     .bind(&self.user_id)
@@ -286,13 +265,47 @@ impl WriteOp for AttemptWrite {
                     .await?;
                 done.is_some()
             };
+            let mut response = self.response.clone();
             response["course_completed"] = serde_json::Value::Bool(completed);
-            conn.execute(
-                sqlx::query("UPDATE attempts SET response_json = $1 WHERE id = $2")
-                    .bind(response.to_string())
-                    .bind(&self.id),
+            sqlx::query(
+                "INSERT INTO attempts (id, user_id, client_attempt_id, course_id, quiz_id, quiz_version, score, passed, \
+                 response_json, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
+            .bind(&self.id)
+            .bind(&self.user_id)
+            .bind(&self.client_attempt_id)
+            .bind(&self.rules.course_id)
+            .bind(&self.quiz_id)
+            .bind(&self.quiz_version)
+            .bind(self.score)
+            .bind(i64::from(self.passed))
+            .bind(response.to_string())
+            .bind(self.at)
+            .execute(&mut *conn)
             .await?;
+            // All the answers in one statement (a quiz has at most a few dozen questions).
+            if !self.answers.is_empty() {
+                let rows: Vec<String> = (0..self.answers.len())
+                    .map(|i| {
+                        let b = i * 5;
+                        format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO attempt_answers (attempt_id, question_id, key_hash, correct, answer_json) VALUES {}",
+                    rows.join(", ")
+                );
+                let mut insert = sqlx::query(&sql);
+                for (question, key_hash, correct, answer) in &self.answers {
+                    insert = insert
+                        .bind(&self.id)
+                        .bind(question)
+                        .bind(key_hash)
+                        .bind(i64::from(*correct))
+                        .bind(answer);
+                }
+                insert.execute(&mut *conn).await?;
+            }
             Ok(AttemptOutcome::Recorded(response))
         })
     }

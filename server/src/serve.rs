@@ -69,6 +69,7 @@ pub async fn run(mut config: ServeConfig, mailer: Option<Mailer>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let rebuilds = triggers(&config);
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -110,7 +111,7 @@ pub async fn run(mut config: ServeConfig, mailer: Option<Mailer>) -> ExitCode {
         Ok(_) => println!("Sign in as admin at {}/account/sign-in", config.base_url),
         Err(e) => eprintln!("warning: could not count admins: {e}"),
     }
-    tokio::spawn(reload_loop(state.clone(), key));
+    tokio::spawn(reload_loop(state.clone(), key, rebuilds));
     tokio::spawn(sweep_loop(state.clone()));
     let app = crate::http::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -169,26 +170,33 @@ async fn build_site(config: &ServeConfig, key: ShuffleKey) -> Result<Published, 
     .map_err(|e| e.to_string())?
 }
 
-async fn reload_loop(state: AppState, key: ShuffleKey) {
-    let (tx, mut rx) = mpsc::channel::<&'static str>(4);
+/// What asks for a rebuild: SIGHUP and, with `--watch`, a change under the courses (or
+/// theme) folder. Set up before the server listens, so no edit made once it answers is missed.
+struct Triggers {
+    rx: mpsc::Receiver<&'static str>,
+    _watcher: Option<notify::RecommendedWatcher>,
+}
+
+fn triggers(config: &ServeConfig) -> Triggers {
+    let (tx, rx) = mpsc::channel::<&'static str>(4);
     #[cfg(unix)]
     {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut hup) = signal(SignalKind::hangup()) else {
-                return;
-            };
-            while hup.recv().await.is_some() {
-                let _ = tx.send("SIGHUP").await;
-            }
-        });
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    let _ = tx.send("SIGHUP").await;
+                }
+            });
+        }
     }
-    let _watcher = if state.config.watch {
-        watch(&state.config, tx.clone())
-    } else {
-        None
-    };
+    let _watcher = if config.watch { watch(config, tx) } else { None };
+    Triggers { rx, _watcher }
+}
+
+async fn reload_loop(state: AppState, key: ShuffleKey, mut triggers: Triggers) {
+    let rx = &mut triggers.rx;
     while let Some(why) = rx.recv().await {
         // A burst of saves is one rebuild.
         tokio::time::sleep(Duration::from_millis(150)).await;

@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::{PATIENCE, Response, request};
 
+/// The password of every account these helpers make.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// A `waypost serve` process, killed when dropped.
 pub struct Server {
     child: Child,
@@ -17,13 +20,37 @@ pub struct Server {
     pub started_in: Duration,
 }
 
-/// How a test's server keeps its data.
+/// How a test's server runs: its courses, where it keeps its data, extra flags and
+/// environment (`WAYPOST_LOG` is `warn` unless `env` sets it).
 #[derive(Clone, Debug)]
 pub struct Setup {
     pub binary: PathBuf,
     pub courses: PathBuf,
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+}
+
+impl Setup {
+    /// SQLite in `data_dir` (PostgreSQL when `database_url` is set afterwards).
+    pub fn new(binary: &Path, courses: &Path, data_dir: &Path) -> Self {
+        Self {
+            binary: binary.to_path_buf(),
+            courses: courses.to_path_buf(),
+            data_dir: data_dir.to_path_buf(),
+            database_url: None,
+            args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+
+    /// The URL the server opens: `database_url`, or the SQLite file in the data folder.
+    pub fn database(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", self.data_dir.join("waypost.db").display()))
+    }
 }
 
 impl Server {
@@ -38,8 +65,11 @@ impl Server {
         if let Some(url) = &setup.database_url {
             cmd.args(["--database-url", url]);
         }
+        cmd.args(&setup.args).env("WAYPOST_LOG", "warn");
+        for (k, v) in &setup.env {
+            cmd.env(k, v);
+        }
         let mut child = cmd
-            .env("WAYPOST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -101,13 +131,20 @@ impl Server {
         let _ = self.child.wait();
     }
 
+    /// Sends a signal (`"HUP"`, `"TERM"`, …) with `kill`.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
     /// SIGTERM, then waits for the exit; returns the exit code and how long it took.
     pub fn terminate(&mut self) -> (Option<i32>, Duration) {
         let started = Instant::now();
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
+        self.signal("TERM");
         let deadline = Instant::now() + PATIENCE;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -136,14 +173,14 @@ impl Server {
     }
 
     pub fn sign_up(&self, email: &str) -> Learner {
-        let body = format!(r#"{{"email":"{email}","display_name":"Test Learner","password":"correct horse battery"}}"#);
+        let body = format!(r#"{{"email":"{email}","display_name":"Test Learner","password":"{PASSWORD}"}}"#);
         let r = self.json("POST", "/api/users", None, &body);
         assert_eq!(r.status, 201, "sign up: {}", r.body);
         Learner::from_response(&r)
     }
 
     pub fn sign_in(&self, email: &str) -> Learner {
-        let body = format!(r#"{{"email":"{email}","password":"correct horse battery"}}"#);
+        let body = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
         let r = self.json("POST", "/api/session", None, &body);
         assert_eq!(r.status, 200, "sign in: {}", r.body);
         Learner::from_response(&r)

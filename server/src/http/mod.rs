@@ -79,9 +79,15 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone, Copy, Debug)]
 struct NewRequestId;
 
+/// `<process prefix>-<counter>`: unique per process and cheap. A request id only ties log
+/// lines together, so it need not be unguessable; a random id from the operating system on
+/// every request (a syscall) cost about 1 % of a static page's time.
 impl MakeRequestId for NewRequestId {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        let id = crate::auth::tokens::new_id();
-        Some(RequestId::new(id.parse().ok()?))
+        static PREFIX: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| crate::auth::tokens::new_id()[..8].to_owned());
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(RequestId::new(format!("{}-{n:x}", *PREFIX).parse().ok()?))
     }
 }

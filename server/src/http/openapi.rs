@@ -162,7 +162,7 @@ fn schemas() -> Value {
         (
             "SignUp",
             json!({ "type": "object", "additionalProperties": false, "required": ["email", "display_name", "password"],
-                    "properties": { "email": string(3, 320), "display_name": string(1, 100), "password": string(8, 128) } }),
+                    "properties": { "email": { "type": "string", "format": "email", "minLength": 3, "maxLength": 320 }, "display_name": string(1, 100), "password": string(8, 128) } }),
         ),
         (
             "SignIn",

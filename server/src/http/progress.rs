@@ -83,11 +83,17 @@ pub async fn load(state: &AppState, user_id: &str) -> AppResult<ProgressResponse
     let mut courses = BTreeMap::new();
     for course in site.grading.courses() {
         let id = course.id.to_string();
-        let done: Vec<String> = lessons
+        let stored: Vec<String> = lessons
             .iter()
             .filter(|r| r.try_get::<String, _>("course_id").is_ok_and(|c| c == id))
             .filter_map(|r| r.try_get::<String, _>("lesson_id").ok())
-            .filter(|l| course.lessons.iter().any(|x| x.as_str() == l))
+            .collect();
+        // In course order (whatever order the database returns), lessons since removed left out.
+        let done: Vec<String> = course
+            .lessons
+            .iter()
+            .filter(|l| stored.iter().any(|s| s == l.as_str()))
+            .map(ToString::to_string)
             .collect();
         let completed_at = completions
             .iter()

@@ -11,7 +11,8 @@ use tower::ServiceExt as _;
 use waypost::db::Db;
 use waypost::site::Published;
 use waypost::state::{AppState, ServeConfig};
-use waypost_generator::grading::{Key, ShuffleKey};
+pub use waypost_e2e::answers::{right_answer, wrong_answer};
+use waypost_generator::grading::ShuffleKey;
 use waypost_generator::{Options, RenderMode};
 
 pub struct TestApp {
@@ -182,46 +183,6 @@ impl TestApp {
 
     pub fn republish(&self) {
         self.state.publish(build_site(&self.courses));
-    }
-}
-
-/// The form value a page would submit for the right answer of `key`.
-pub fn right_answer(key: &Key) -> Value {
-    match key {
-        Key::Single(p) => json!(p.to_string()),
-        Key::Multiple(set) => json!(set.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        Key::TrueFalse(b) => json!(b),
-        Key::Text(accept) => json!(accept[0]),
-        Key::Number { answer, .. } => json!(answer),
-        Key::Order(order) => json!(order.iter().map(ToString::to_string).collect::<Vec<_>>()),
-        Key::Match(rights) => {
-            let map: serde_json::Map<String, Value> = rights
-                .iter()
-                .enumerate()
-                .map(|(left, right)| (left.to_string(), json!(right.to_string())))
-                .collect();
-            Value::Object(map)
-        }
-    }
-}
-
-/// A wrong answer of the right shape.
-pub fn wrong_answer(key: &Key) -> Value {
-    match key {
-        Key::Single(p) => json!(((p + 1) % 2).to_string()),
-        Key::Multiple(_) => json!([]),
-        Key::TrueFalse(b) => json!(!b),
-        Key::Text(_) => json!("certainly not this"),
-        Key::Number { answer, tolerance } => json!(answer + tolerance + 1000.0),
-        Key::Order(order) => json!(order.iter().rev().map(ToString::to_string).collect::<Vec<_>>()),
-        Key::Match(rights) => {
-            let map: serde_json::Map<String, Value> = rights
-                .iter()
-                .enumerate()
-                .map(|(left, _)| (left.to_string(), json!(rights[(left + 1) % rights.len()].to_string())))
-                .collect();
-            Value::Object(map)
-        }
     }
 }
 

@@ -9,9 +9,11 @@
 mod accounts;
 mod attempts;
 mod certificates;
+mod crash;
 mod harness;
 mod http;
 mod progress;
+mod serve;
 
 /// Runs `$case(app)` as `sqlite::$name` and `postgres::$name`.
 #[macro_export]
