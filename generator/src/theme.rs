@@ -31,6 +31,11 @@ impl Theme {
         self.prefixed("templates/")
     }
 
+    /// Any theme file by its path relative to the theme folder (`fonts/NotoSans-Regular.ttf`).
+    pub fn file(&self, rel: &str) -> Option<&[u8]> {
+        self.files.get(rel).map(Vec::as_slice)
+    }
+
     /// Static files as (name, bytes), names relative to `static/`.
     pub fn statics(&self) -> impl Iterator<Item = (&str, &[u8])> {
         self.prefixed("static/")

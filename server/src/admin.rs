@@ -1,5 +1,6 @@
 //! `waypost admin …`: what an operator does from a shell (scripts, recovery), on the same
-//! database the server uses: create an admin, make a password-reset or setup link.
+//! database the server uses: create an admin, make a password-reset or setup link, rotate the
+//! certificate signing key, revoke a certificate.
 
 use sqlx::Row as _;
 
@@ -146,4 +147,32 @@ pub async fn shuffle_secret(db: &Db) -> Result<String, sqlx::Error> {
         .fetch_one(&db.pool)
         .await?
         .try_get("value")
+}
+
+/// `waypost admin rotate-signing-key`.
+pub async fn rotate_signing_key(db: &Db, data_dir: &std::path::Path) -> Result<String, String> {
+    let path = crate::certs::keys::key_path(data_dir);
+    let (old, new) = crate::certs::keys::rotate(db, &path, now_ms()).await?;
+    Ok(match old {
+        Some(old) => format!(
+            "new signing key {new} in {}; the old key {old} stays published for verification.\n\
+             Send SIGHUP to (or restart) running servers so they sign with the new key.",
+            path.display()
+        ),
+        None => format!("new signing key {new} in {}", path.display()),
+    })
+}
+
+/// `waypost admin revoke-certificate ID --reason …`.
+pub async fn revoke_certificate(db: &Db, id: &str, reason: &str) -> Result<String, String> {
+    let id = crate::certs::verify::id_of(id).ok_or("not a certificate id")?;
+    let reason = crate::http::certificates::clean_reason(reason).map_err(|e| e.to_string())?;
+    if crate::certs::store::revoke(db, id, &reason, now_ms())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Ok(format!("revoked certificate {id}"))
+    } else {
+        Err(format!("no certificate {id}"))
+    }
 }

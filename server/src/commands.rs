@@ -91,6 +91,16 @@ pub enum AdminCommand {
     },
     /// Print a one-time link that creates an admin account (valid one hour).
     SetupLink,
+    /// Make a new certificate signing key; the old public key stays published so certificates
+    /// it signed still verify. Running servers pick the new key up on SIGHUP or restart.
+    RotateSigningKey,
+    /// Revoke a certificate (shown on its page, in /verify and in the status list).
+    RevokeCertificate {
+        /// The certificate id (or its URL).
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 pub fn serve(args: ServeArgs) -> ExitCode {
@@ -152,6 +162,8 @@ pub fn admin(args: AdminArgs) -> ExitCode {
             }
             AdminCommand::ResetLink { email } => crate::admin::link(&db, &base, "password-reset", Some(&email)).await,
             AdminCommand::SetupLink => crate::admin::link(&db, &base, "setup-admin", None).await,
+            AdminCommand::RotateSigningKey => crate::admin::rotate_signing_key(&db, &args.db.data_dir).await,
+            AdminCommand::RevokeCertificate { id, reason } => crate::admin::revoke_certificate(&db, &id, &reason).await,
         };
         match result {
             Ok(text) => {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod certs;
 pub mod cli;
 pub mod commands;
 pub mod db;

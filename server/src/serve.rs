@@ -88,6 +88,11 @@ pub async fn run(mut config: ServeConfig, mailer: Option<Mailer>) -> ExitCode {
     }
     let courses = site.courses.len();
     let state = AppState::new(db.clone(), config.clone(), mailer, site);
+    // The certificate signing key: made (0600) on first start, its public half recorded.
+    if let Err(e) = state.certs.signer(&state.db, &state.config.data_dir).await {
+        eprintln!("error: the certificate signing key: {}", e);
+        return ExitCode::from(2);
+    }
     println!(
         "Waypost is serving {courses} course{} at {}/ ({} database; started in {:.1} s)",
         if courses == 1 { "" } else { "s" },
@@ -196,6 +201,8 @@ async fn reload_loop(state: AppState, key: ShuffleKey, mut triggers: Triggers) {
         // A burst of saves is one rebuild.
         tokio::time::sleep(Duration::from_millis(150)).await;
         while rx.try_recv().is_ok() {}
+        // A rotated signing key file is picked up on the same signal (read on next use).
+        state.certs.reload();
         let started = Instant::now();
         match build_site(&state.config, key).await {
             Ok(site) => {
@@ -240,6 +247,7 @@ async fn sweep_loop(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
+        crate::certs::reminders::send_due(&state).await;
         if let Err(e) = crate::auth::ratelimit::sweep(&state).await {
             tracing::warn!(error = %e, "rate-limit sweep failed");
         }

@@ -95,6 +95,8 @@ pub struct Assets {
     pub quiz_js: String,
     pub search_js: String,
     pub account_js: String,
+    pub certificate_js: String,
+    pub certificate_css: String,
     pub favicon: String,
     pub preview_js: Option<String>,
 }
@@ -105,6 +107,8 @@ pub struct Published {
     pub courses: Vec<Course>,
     pub grading: GradingCatalog,
     pub pages: Pages,
+    /// The theme's certificate fonts (`fonts/`), for PDFs.
+    pub fonts: Arc<crate::certs::pdf::Fonts>,
 }
 
 impl Published {
@@ -120,6 +124,7 @@ impl Published {
         let assets = find_assets(&files);
         Ok(Self {
             pages: Pages::new(theme, assets)?,
+            fonts: Arc::new(crate::certs::pdf::Fonts::from_theme(theme)?),
             files,
             courses: site.courses,
             grading: site.grading,
@@ -144,6 +149,8 @@ fn find_assets(files: &HashMap<String, Arc<StaticFile>>) -> Assets {
             ("quiz", Some("js")) => &mut assets.quiz_js,
             ("search", Some("js")) => &mut assets.search_js,
             ("account", Some("js")) => &mut assets.account_js,
+            ("certificate", Some("js")) => &mut assets.certificate_js,
+            ("certificate", Some("css")) => &mut assets.certificate_css,
             ("favicon", Some("svg")) => &mut assets.favicon,
             _ => continue,
         };

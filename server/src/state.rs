@@ -1,5 +1,5 @@
 //! What every handler can reach: the database, the group-commit writer, the published site
-//! (swapped atomically on rebuild), the configuration and the mailer.
+//! (swapped atomically on rebuild), the configuration, the mailer and the certificate signer.
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -47,6 +47,8 @@ pub struct Inner {
     pub writer: Writer,
     pub config: ServeConfig,
     pub mailer: Option<Mailer>,
+    /// The certificate signing key (loaded once) and clock.
+    pub certs: crate::certs::CertState,
     site: RwLock<Arc<Published>>,
 }
 
@@ -68,6 +70,7 @@ impl AppState {
             writer,
             config,
             mailer,
+            certs: crate::certs::CertState::default(),
             site: RwLock::new(Arc::new(site)),
         }))
     }

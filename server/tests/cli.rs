@@ -52,3 +52,69 @@ fn json_format_is_one_diagnostic_object_per_line() {
         assert!(matches!(d["severity"].as_str(), Some("error" | "warning")), "{line}");
     }
 }
+
+/// `waypost admin rotate-signing-key` makes a new 0600 key file and keeps the old public key;
+/// `revoke-certificate` of an unknown id fails with exit code 1.
+#[test]
+fn admin_rotates_the_signing_key_and_revokes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let admin = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_waypost"))
+            .arg("admin")
+            .arg("--data-dir")
+            .arg(&data)
+            .args(args)
+            .env_remove("WAYPOST_SIGNING_KEY_FILE")
+            .env_remove("WAYPOST_DATABASE_URL")
+            .output()
+            .expect("waypost runs")
+    };
+    let first = admin(&["rotate-signing-key"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let key1 = std::fs::read_to_string(data.join("signing-key")).expect("key file");
+    let second = admin(&["rotate-signing-key"]);
+    let out = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(second.status.success());
+    assert!(out.contains("stays published"), "{out}");
+    let key2 = std::fs::read_to_string(data.join("signing-key")).expect("key file");
+    assert_ne!(key1, key2);
+    assert!(
+        !out.contains(key2.trim()) && !out.contains(key1.trim()),
+        "no key material printed"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("signing-key"))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let revoke = admin(&["revoke-certificate", "AAAAAAAAAAAAAAAAAAAAAA", "--reason", "test"]);
+    assert_eq!(revoke.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&revoke.stderr).contains("no certificate"));
+
+    // A key file from a secrets manager: WAYPOST_SIGNING_KEY_FILE names it.
+    let external = dir.path().join("secrets/waypost-signing-key");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_waypost"))
+        .args(["admin", "--data-dir"])
+        .arg(&data)
+        .arg("rotate-signing-key")
+        .env("WAYPOST_SIGNING_KEY_FILE", &external)
+        .env_remove("WAYPOST_DATABASE_URL")
+        .output()
+        .expect("waypost runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(external.exists() && String::from_utf8_lossy(&made.stdout).contains("secrets/waypost-signing-key"));
+    // A key file others can read is refused, not used.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(data.join("signing-key"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let refused = admin(&["rotate-signing-key"]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("chmod 600"));
+    }
+}

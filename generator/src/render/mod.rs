@@ -209,6 +209,7 @@ fn hash_statics(theme: &Theme, mode: RenderMode, files: &mut Files) -> AssetsVie
             "progress.js" => view.progress_js = path.clone(),
             "quiz.js" => view.quiz_js = path.clone(),
             "search.js" => view.search_js = path.clone(),
+            "certificate.js" => view.certificate_js = path.clone(),
             "preview.js" => view.preview_js = Some(path.clone()),
             "favicon.svg" => view.favicon = path.clone(),
             _ => {}

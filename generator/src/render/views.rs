@@ -24,6 +24,7 @@ pub struct AssetsView {
     pub progress_js: String,
     pub quiz_js: String,
     pub search_js: String,
+    pub certificate_js: String,
     pub preview_js: Option<String>,
     pub favicon: String,
 }

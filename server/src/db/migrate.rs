@@ -9,12 +9,20 @@ use sqlx::{Executor as _, Row as _};
 use super::{Backend, Db, now_ms};
 
 /// (version, name, SQLite text, PostgreSQL text); append only, never edit a released one.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "certificates",
+        include_str!("../../migrations/sqlite/0002_certificates.sql"),
+        include_str!("../../migrations/postgres/0002_certificates.sql"),
+    ),
+];
 
 pub async fn run(db: &Db) -> Result<(), sqlx::Error> {
     db.pool

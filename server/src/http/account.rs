@@ -300,6 +300,7 @@ struct CourseCard {
     done: usize,
     lesson_count: usize,
     continue_href: Option<String>,
+    certificate: bool,
 }
 
 async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<Response> {
@@ -322,13 +323,20 @@ async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<
                 continue_href: p
                     .and_then(|p| p.continue_lesson.clone())
                     .map(|l| format!("../{}/{l}.html", c.id)),
+                certificate: c.certificate.is_some(),
             }
         })
         .collect();
     drop(site);
+    let certificates: Vec<_> = crate::certs::store::list_for(&state.db, &user.id)
+        .await?
+        .iter()
+        .map(|r| super::certificates::summary(&state, r))
+        .collect();
     let ctx = context! {
         user => context! { display_name => user.display_name, email => user.email, csrf_token => user.csrf_token },
         courses => courses,
+        certificates => certificates,
     };
     Ok(render(
         &state,

@@ -21,7 +21,6 @@ use sqlx::Row as _;
 use super::error::{AppError, AppJson, AppResult};
 use crate::auth::tokens::new_id;
 use crate::auth::{CurrentUser, session};
-use crate::db::now_ms;
 use crate::learning::{AttemptOutcome, AttemptWrite, CourseRules};
 use crate::state::AppState;
 
@@ -119,7 +118,8 @@ async fn submit(
         response,
         max_attempts: course.max_attempts,
         cooldown_ms: course.cooldown_seconds.map(|s| i64::from(s) * 1000),
-        at: now_ms(),
+        // The certificate clock (the system clock outside tests), so renewal tests can move time.
+        at: state.certs.clock.now_ms(),
     };
     drop(site);
     match state.writer.write(op).await? {

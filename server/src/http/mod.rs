@@ -5,6 +5,8 @@
 
 pub mod account;
 pub mod attempts;
+pub mod certificate_pages;
+pub mod certificates;
 pub mod error;
 pub mod guard;
 pub mod health;
@@ -41,11 +43,13 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(progress::router())
         .merge(attempts::router())
+        .merge(certificates::router())
         .merge(openapi::router())
         .fallback(|| async { error::AppError::NotFound });
     Router::new()
         .merge(health::router())
         .merge(account::router())
+        .merge(certificate_pages::router())
         .nest("/api", api)
         .fallback(static_files::serve)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -26,6 +26,7 @@ pub fn all_routes() -> Vec<(&'static str, &'static str)> {
         super::session::ROUTES,
         super::progress::ROUTES,
         super::attempts::ROUTES,
+        super::certificates::ROUTES,
         ROUTES,
     ]
     .concat()
@@ -74,7 +75,10 @@ pub fn spec() -> Value {
     ]);
     let mut attempt_params = quiz_path.as_array().cloned().unwrap_or_default();
     attempt_params.extend(csrf.as_array().cloned().unwrap_or_default());
-    let paths = paths(&csrf, &quiz_path, attempt_params);
+    let mut paths = paths(&csrf, &quiz_path, attempt_params);
+    if let (Some(p), Value::Object(more)) = (paths.as_object_mut(), super::certificates::openapi_paths(&csrf)) {
+        p.extend(more);
+    }
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Waypost API", "version": env!("CARGO_PKG_VERSION"),
@@ -89,7 +93,7 @@ pub fn spec() -> Value {
                 "E413": err("The body is larger than 64 KiB"),
                 "E422": err("A field is missing, of the wrong type or invalid"),
                 "E429": err("Too many requests: see Retry-After")
-            }, "schemas": schemas() }
+            }, "schemas": schemas_with_certificates() }
     })
 }
 
@@ -129,6 +133,14 @@ fn paths(csrf: &Value, quiz_path: &Value, attempt_params: Vec<Value>) -> Value {
         "/api/openapi.json": { "get": { "summary": "This document",
             "responses": { "200": { "description": "OpenAPI 3.1", "content": { "application/json": { "schema": { "type": "object" } } } } } } }
     })
+}
+
+fn schemas_with_certificates() -> Value {
+    let mut all = schemas();
+    if let (Some(s), Value::Object(more)) = (all.as_object_mut(), super::certificates::openapi_schemas()) {
+        s.extend(more);
+    }
+    all
 }
 
 fn schemas() -> Value {

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod attempts;
+mod certificates;
 mod crash;
 mod harness;
 mod http;
