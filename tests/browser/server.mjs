@@ -8,7 +8,9 @@
 // - /api/* answers 404 with a JSON error body: no Waypost server exists on a static host
 // - serves the precompressed `.br` twin when the request accepts br (Content-Encoding: br,
 //   the original file's Content-Type, Vary: Accept-Encoding)
-// - sends a strict Content-Security-Policy (unless `csp: false`) and nosniff on every response
+// - sends a strict Content-Security-Policy (unless `csp: false`) and nosniff on every response;
+//   with `csp: false` it also removes the pages' own CSP `<meta>`, so a test of the sanitiser
+//   sees a page that nothing but the sanitiser protects
 // - counts requests, so a test can check what a page fetched
 
 import http from 'node:http';
@@ -131,7 +133,9 @@ export async function startServer({ root, csp = true, brotli = true }) {
       }
       const headers = { 'Content-Type': contentType(file), Vary: 'Accept-Encoding' };
       let body;
-      if (brotli && acceptsBrotli(req) && (await isFile(`${file}.br`))) {
+      if (!csp && file.endsWith('.html')) {
+        body = (await fs.readFile(file, 'utf8')).replace(/<meta http-equiv="Content-Security-Policy"[^>]*>\s*/i, '');
+      } else if (brotli && acceptsBrotli(req) && (await isFile(`${file}.br`))) {
         body = await fs.readFile(`${file}.br`);
         headers['Content-Encoding'] = 'br';
         log.encoding = 'br';
