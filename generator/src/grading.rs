@@ -7,23 +7,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::model::{
-    Certificate, Course, CourseId, LessonId, Question, QuestionId, QuestionKind, Quiz, QuizId, display_order,
-    option_order,
-};
-
-/// The secret that keys the page shuffles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ShuffleKey([u8; 32]);
-
-impl ShuffleKey {
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-    pub fn derive(secret: &[u8]) -> Self {
-        Self(Sha256::digest(secret).into())
-    }
-}
+use crate::model::{Certificate, Course, CourseId, LessonId, Question, QuestionId, QuestionKind, Quiz, QuizId};
+use crate::shuffle::CourseShuffle;
+pub use crate::shuffle::ShuffleKey;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Key {
@@ -303,7 +289,7 @@ fn course_grading(c: &Course) -> CourseGrading {
         .flat_map(|l| {
             l.quizzes
                 .iter()
-                .map(move |q| quiz_grading(q, &l.id, c.completion.pass_mark))
+                .map(move |q| quiz_grading(&c.shuffle, q, &l.id, c.completion.pass_mark))
         })
         .collect();
     CourseGrading {
@@ -321,58 +307,58 @@ fn course_grading(c: &Course) -> CourseGrading {
 /// The version of a quiz: a hash of what its page shows (prompts, options in displayed
 /// order) and of its keys, so a page opened before an edit is told to reload (409) instead
 /// of being graded against questions it did not show.
-pub fn quiz_version(q: &Quiz) -> String {
+pub fn quiz_version(shuffle: &CourseShuffle, q: &Quiz) -> String {
     let mut h = Sha256::new();
     h.update(q.id.as_str());
     for question in &q.questions {
-        let (key, _) = key_of(question);
+        let (key, _) = key_of(shuffle, &q.id, question);
         h.update([0]);
         h.update(question.id.as_str());
         h.update([0]);
         h.update(question.prompt_html.as_bytes());
-        h.update(format!("{:?}\u{0}{key:?}", shown_texts(question)).as_bytes());
+        h.update(format!("{:?}\u{0}{key:?}", shown_texts(shuffle, &q.id, question)).as_bytes());
     }
     hex(&h.finalize()[..8])
 }
 
 /// The texts a page shows for a question, in displayed order.
-fn shown_texts(q: &Question) -> Vec<&str> {
+fn shown_texts<'a>(shuffle: &CourseShuffle, quiz: &QuizId, q: &'a Question) -> Vec<&'a str> {
+    let order = shuffle.question(quiz, q);
     match &q.kind {
         QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
-            let texts: Vec<String> = options.iter().map(|o| o.text_html.clone()).collect();
-            option_order(&texts)
-                .into_iter()
-                .map(|i| options[i].text_html.as_str())
-                .collect()
+            order.into_iter().map(|i| options[i].text_html.as_str()).collect()
         }
-        QuestionKind::Order { items } => display_order(items).into_iter().map(|i| items[i].as_str()).collect(),
+        QuestionKind::Order { items } => order.into_iter().map(|i| items[i].as_str()).collect(),
         QuestionKind::Match { pairs } => {
-            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
             let mut shown: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
-            shown.extend(display_order(&rights).into_iter().map(|i| pairs[i].1.as_str()));
+            shown.extend(order.into_iter().map(|i| pairs[i].1.as_str()));
             shown
         }
         _ => Vec::new(),
     }
 }
 
-fn quiz_grading(q: &Quiz, lesson: &LessonId, pass_mark: u8) -> QuizGrading {
-    let questions: Vec<QuestionGrading> = q.questions.iter().map(question_grading).collect();
+fn quiz_grading(shuffle: &CourseShuffle, q: &Quiz, lesson: &LessonId, pass_mark: u8) -> QuizGrading {
+    let questions: Vec<QuestionGrading> = q
+        .questions
+        .iter()
+        .map(|question| question_grading(shuffle, &q.id, question))
+        .collect();
     QuizGrading {
         id: q.id.clone(),
         lesson: lesson.clone(),
         graded: q.graded,
-        version: quiz_version(q),
+        version: quiz_version(shuffle, q),
         pass_mark,
         questions,
     }
 }
 
-pub fn key_of(q: &Question) -> (Key, Vec<Option<String>>) {
+/// A question's key in displayed positions, and the feedback of each displayed option.
+pub fn key_of(shuffle: &CourseShuffle, quiz: &QuizId, q: &Question) -> (Key, Vec<Option<String>>) {
+    let order = shuffle.question(quiz, q);
     match &q.kind {
         QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
-            let texts: Vec<String> = options.iter().map(|o| o.text_html.clone()).collect();
-            let order = option_order(&texts);
             let correct: BTreeSet<usize> = order
                 .iter()
                 .enumerate()
@@ -396,16 +382,13 @@ pub fn key_of(q: &Question) -> (Key, Vec<Option<String>>) {
             },
             vec![],
         ),
-        QuestionKind::Order { items } => (Key::Order(inverse(&display_order(items))), vec![]),
-        QuestionKind::Match { pairs } => {
-            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-            (Key::Match(inverse(&display_order(&rights))), vec![])
-        }
+        QuestionKind::Order { .. } => (Key::Order(inverse(&order)), vec![]),
+        QuestionKind::Match { .. } => (Key::Match(inverse(&order)), vec![]),
     }
 }
 
-fn question_grading(q: &Question) -> QuestionGrading {
-    let (key, option_feedback) = key_of(q);
+fn question_grading(shuffle: &CourseShuffle, quiz: &QuizId, q: &Question) -> QuestionGrading {
+    let (key, option_feedback) = key_of(shuffle, quiz, q);
     let key_hash = hex(&Sha256::digest(format!("{}\u{0}{key:?}", q.id).as_bytes())[..8]);
     QuestionGrading {
         id: q.id.clone(),

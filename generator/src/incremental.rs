@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use crate::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::render::pages::{DerivedInputs, Renderer};
 use crate::render::{Files, RenderMode};
+use crate::shuffle::ShuffleKey;
 use crate::theme::Theme;
 use crate::{Options, load};
 
@@ -48,6 +49,8 @@ pub struct Project {
     theme_dir: Option<PathBuf>,
     theme_abs: Option<PathBuf>,
     mode: RenderMode,
+    /// Keys the page shuffles for the project's lifetime, so a rebuild does not reshuffle.
+    key: ShuffleKey,
     sources: Sources,
     model: Model,
     theme: Result<Theme, Diagnostic>,
@@ -80,12 +83,20 @@ pub struct Outcome {
 }
 
 impl Project {
-    /// Loads, parses, validates and renders everything: the first, full build.
+    /// Loads, parses, validates and renders everything: the first, full build. Without
+    /// `opts.shuffle_key`, pages are shuffled with a key drawn for this project
+    /// ([`Options::shuffle_key`]).
     pub fn open(opts: &Options) -> (Self, Outcome) {
         let started = Instant::now();
-        let theme = match &opts.theme {
-            Some(dir) => load::load_theme(dir),
-            None => Ok(Theme::embedded()),
+        let (key, key_problem) = match opts.shuffle_key() {
+            Ok(key) => (key, None),
+            Err(d) => (ShuffleKey::derive(b"unused: the project cannot build"), Some(d)),
+        };
+        let theme = match (&opts.theme, key_problem) {
+            // Nothing can be shown without a key: reported as the theme is (it hides the rest).
+            (_, Some(d)) => Err(d),
+            (Some(dir), None) => load::load_theme(dir),
+            (None, None) => Ok(Theme::embedded()),
         };
         let renderer = renderer_for(&theme, opts.mode);
         let mut project = Self {
@@ -94,6 +105,7 @@ impl Project {
             theme_dir: opts.theme.clone(),
             theme_abs: opts.theme.as_ref().and_then(|t| t.canonicalize().ok()),
             mode: opts.mode,
+            key,
             sources: Sources::default(),
             model: Model::default(),
             theme,
@@ -123,7 +135,7 @@ impl Project {
         let changed_files = refreshed.changed_files(&self.sources);
         if refreshed.any() {
             content_changed = true;
-            let dirty = self.model.update(&self.sources, refreshed);
+            let dirty = self.model.update(&self.sources, refreshed, &self.key);
             self.output.mark(dirty);
         }
         let (errors, warnings) = self.counts();

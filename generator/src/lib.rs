@@ -20,6 +20,7 @@
 //! server serves it and takes its grading catalog (answer keys, pass marks) from
 //! [`Site::courses`], never from the public files.
 
+pub mod csp;
 pub mod diagnostics;
 pub mod grading;
 pub mod highlight;
@@ -31,6 +32,7 @@ pub mod parse;
 pub mod render;
 
 pub mod search;
+pub mod shuffle;
 pub mod theme;
 pub mod validate;
 
@@ -61,7 +63,8 @@ pub struct Options {
     pub precompress: bool,
     /// Told as each stage starts, for a progress bar.
     pub progress: Option<Progress>,
-    /// Keys the page shuffles (the server passes its own secret).
+    /// Keys the order in which pages show options, items and right-hand texts
+    /// ([`shuffle`]); see [`Options::shuffle_key`] for what `None` means.
     pub shuffle_key: Option<grading::ShuffleKey>,
 }
 
@@ -74,6 +77,20 @@ impl Options {
             precompress: true,
             progress: None,
             shuffle_key: None,
+        }
+    }
+
+    /// The key the pages are shuffled with: the one given (`waypost serve` passes its
+    /// database secret, `waypost build --shuffle-secret-from` the same, tests a fixed key);
+    /// otherwise a `--static-only` build uses a fixed public key, since its pages carry every
+    /// answer anyway and so stay reproducible, and any other build draws a random key: its
+    /// graded pages then match no server's key, but nothing can recompute their order.
+    pub fn shuffle_key(&self) -> Result<grading::ShuffleKey, Diagnostic> {
+        match self.shuffle_key {
+            Some(key) => Ok(key),
+            None if self.mode.static_only => Ok(grading::ShuffleKey::derive(b"waypost static-only build")),
+            None => grading::ShuffleKey::random()
+                .map_err(|e| Diagnostic::error(self.courses.display().to_string(), diagnostics::Pos::new(1, 1), e)),
         }
     }
 
@@ -137,7 +154,11 @@ pub struct Stats {
 
 /// Loads, parses and validates only (`waypost check`).
 pub fn check(opts: &Options) -> Diagnostics {
-    let (_, diags) = load_and_validate(opts);
+    // Nothing is shown, so any key will do: no need to draw one.
+    let key = opts
+        .shuffle_key
+        .unwrap_or_else(|| grading::ShuffleKey::derive(b"waypost check"));
+    let (_, diags) = load_and_validate(opts, &key);
     diags
 }
 
@@ -215,7 +236,10 @@ impl Stats {
 /// Load, parse, validate and the theme: everything before render. `Err` when any
 /// diagnostic is an error.
 fn prepare(opts: &Options) -> Result<(Vec<ParsedCourse>, Theme, Diagnostics), Diagnostics> {
-    let (courses, diags) = load_and_validate(opts);
+    let key = opts
+        .shuffle_key()
+        .map_err(|d| std::iter::once(d).collect::<Diagnostics>())?;
+    let (courses, diags) = load_and_validate(opts, &key);
     let theme = match &opts.theme {
         Some(dir) => load::load_theme(dir).map_err(|d| std::iter::once(d).collect::<Diagnostics>())?,
         None => Theme::embedded(),
@@ -233,11 +257,11 @@ fn with_errors(mut diags: Diagnostics, errors: Vec<Diagnostic>) -> Diagnostics {
     diags
 }
 
-fn load_and_validate(opts: &Options) -> (Vec<ParsedCourse>, Diagnostics) {
+fn load_and_validate(opts: &Options, key: &grading::ShuffleKey) -> (Vec<ParsedCourse>, Diagnostics) {
     opts.report(Stage::Load);
     let (sources, mut diags) = load::load(&opts.courses);
     opts.report(Stage::Parse);
-    let (courses, parse_diags) = parse::parse(&sources);
+    let (courses, parse_diags) = parse::parse(&sources, key);
     diags.extend(parse_diags);
     opts.report(Stage::Validate);
     diags.extend(validate::validate(&courses));

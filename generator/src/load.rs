@@ -212,13 +212,21 @@ pub fn list_lessons(dir: &Path, display: &str) -> (Vec<(PathBuf, String)>, Diagn
     (lesson_paths, diags)
 }
 
-/// Every file under a course's `assets/`, sorted by path.
+/// Every file under a course's `assets/` but hidden ones, sorted by path.
 pub fn load_assets(dir: &Path, display: &str) -> (Vec<Asset>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut assets = Vec::new();
     let assets_dir = dir.join("assets");
     if assets_dir.is_dir() {
-        for entry in WalkDir::new(&assets_dir).sort_by_file_name().into_iter().flatten() {
+        // Hidden files and folders (`.DS_Store`, `.gitkeep`) are an editor's or a tool's, not
+        // the course's: they are not published.
+        let visible = |e: &walkdir::DirEntry| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.');
+        for entry in WalkDir::new(&assets_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(visible)
+            .flatten()
+        {
             if !entry.file_type().is_file() {
                 continue;
             }

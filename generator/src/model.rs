@@ -8,6 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::shuffle::CourseShuffle;
+
 macro_rules! id_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -79,6 +81,10 @@ pub struct Course {
     pub lessons: Vec<Lesson>,
     pub completion: Completion,
     pub certificate: Option<Certificate>,
+    /// Keys the order in which pages show options, items and right-hand texts
+    /// ([`crate::shuffle`]); never serialised.
+    #[serde(skip)]
+    pub shuffle: CourseShuffle,
 }
 
 impl Course {
@@ -316,45 +322,6 @@ pub struct QuizOption {
     pub feedback_html: Option<String>,
 }
 
-/// The order in which the page shows `order` items and `match` right-hand texts: entry `k` is
-/// the author index of the text shown at position `k`.
-///
-/// Texts are sorted by a hash of their content, so the displayed order depends only on the
-/// *set* of texts and reveals nothing about the author's (correct) order; when the hash order
-/// happens to be the correct order it is rotated by one, so the page never shows the answer.
-/// Pages submit displayed positions; the server maps them back with this same function.
-pub fn display_order(texts: &[String]) -> Vec<usize> {
-    let mut order = hash_order(texts);
-    if order.len() > 1 && order.iter().enumerate().all(|(k, &i)| k == i) {
-        order.rotate_left(1);
-    }
-    order
-}
-
-/// The order in which the page shows the options of `single` and `multiple` questions (by their
-/// `text_html`): entry `k` is the author index of the option shown at position `k`.
-///
-/// The same hash sort as [`display_order`] but never rotated: here the author's order is not
-/// the answer, and rotating would make it leak instead (two options would always be shown in
-/// reverse, so a right answer written first would always be shown last). The position of the
-/// right option thus depends only on the set of texts. Pages submit displayed positions; the
-/// server maps them back with this same function.
-pub fn option_order(texts: &[String]) -> Vec<usize> {
-    hash_order(texts)
-}
-
-/// Author indexes sorted by the SHA-256 of each (trimmed) text, ties by index.
-fn hash_order(texts: &[String]) -> Vec<usize> {
-    use sha2::{Digest, Sha256};
-    let mut keyed: Vec<([u8; 32], usize)> = texts
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (Sha256::digest(t.trim().as_bytes()).into(), i))
-        .collect();
-    keyed.sort();
-    keyed.into_iter().map(|(_, i)| i).collect()
-}
-
 pub const QUESTION_TYPES: [&str; 7] = ["single", "multiple", "true-false", "text", "number", "order", "match"];
 
 #[cfg(test)]
@@ -374,37 +341,6 @@ mod tests {
         assert_eq!(format_minutes(90), "1 h 30 min");
         assert_eq!(format_minutes(180), "3 h");
         assert_eq!(format_minutes(15), "15 min");
-    }
-
-    #[test]
-    fn display_order_never_shows_the_answer_and_is_stable() {
-        for n in 2..8 {
-            let texts: Vec<String> = (0..n).map(|i| format!("step {i}")).collect();
-            let order = display_order(&texts);
-            assert_ne!(order, (0..n).collect::<Vec<_>>());
-            let mut sorted = order.clone();
-            sorted.sort_unstable();
-            assert_eq!(sorted, (0..n).collect::<Vec<_>>());
-            assert_eq!(order, display_order(&texts));
-        }
-    }
-
-    #[test]
-    fn option_order_is_stable_and_independent_of_the_author_order() {
-        let mut kept = 0;
-        for n in 0..32 {
-            let texts = vec![format!("right {n}"), format!("wrong {n}")];
-            let order = option_order(&texts);
-            assert_eq!(order, option_order(&texts));
-            let reversed: Vec<String> = texts.iter().rev().cloned().collect();
-            let shown = |t: &[String], o: Vec<usize>| o.into_iter().map(|i| t[i].clone()).collect::<Vec<_>>();
-            assert_eq!(shown(&texts, order.clone()), shown(&reversed, option_order(&reversed)));
-            kept += usize::from(order == [0, 1]);
-        }
-        assert!(
-            (4..=28).contains(&kept),
-            "a first-written option is shown first {kept} times in 32"
-        );
     }
 
     #[test]

@@ -4,7 +4,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+mod assets;
+
 use crate::diagnostics::{Diagnostic, Diagnostics, Pos, did_you_mean};
+use crate::model::QuestionKind;
 use crate::parse::yaml::{locate_key, locate_word};
 use crate::parse::{ParsedCourse, ParsedLesson};
 
@@ -152,8 +155,10 @@ pub fn course_rules(c: &ParsedCourse) -> Diagnostics {
         .collect();
     for asset in &c.assets {
         let key = format!("{}/{}", c.dir_name, asset.rel);
-        if !used.contains(key.as_str()) && !asset.rel.ends_with(".gitkeep") {
-            let shown = format!("{}/{}", file.trim_end_matches("/course.yaml"), asset.rel);
+        let shown = format!("{}/{}", file.trim_end_matches("/course.yaml"), asset.rel);
+        if let Some(refused) = assets::check(&shown, &asset.rel, &asset.bytes) {
+            diags.push(refused);
+        } else if !used.contains(key.as_str()) {
             diags.push(
                 Diagnostic::warning(shown, Pos::FILE, "asset is not used by any lesson")
                     .with_help("link or embed it from a lesson, or delete it"),
@@ -184,6 +189,22 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
                         format!("graded question `{}` has no explanation", question.id),
                     )
                     .with_help("add `explanation:`; learners see it after answering, and it is where they learn"),
+                );
+            }
+            if let Some((what, noun)) = two_choice(&question.kind) {
+                // Shuffling cannot help here (see `crate::shuffle`): either order is a coin flip.
+                diags.push(
+                    Diagnostic::warning(
+                        &l.file,
+                        source.pos,
+                        format!(
+                            "`{what}` question `{}` has only two {noun}: a guess is right half the time",
+                            question.id
+                        ),
+                    )
+                    .with_help(format!(
+                        "add a third of the {noun}, or ask it as a `single` or `true-false` question"
+                    )),
                 );
             }
             for pos in &source.options_without_feedback {
@@ -218,6 +239,16 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
                     .with_help("write the section, or remove its heading"),
             );
         }
+    }
+}
+
+/// `order` with two items and `match` with two pairs: the page must show one of the two
+/// arrangements, and either is the answer half the time.
+fn two_choice(kind: &QuestionKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        QuestionKind::Order { items } if items.len() == 2 => Some(("order", "items")),
+        QuestionKind::Match { pairs } if pairs.len() == 2 => Some(("match", "pairs")),
+        _ => None,
     }
 }
 

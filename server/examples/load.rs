@@ -24,7 +24,6 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::net::{TcpSocket, TcpStream};
 use waypost::db::{Backend, Db};
 use waypost_e2e::answers::right_answer;
-use waypost_generator::grading::ShuffleKey;
 use waypost_generator::{Options, RenderMode};
 
 #[derive(Parser)]
@@ -305,14 +304,14 @@ async fn run(
         .parse()
         .map_err(|e| anyhow::anyhow!("--base must be http://IP:PORT: {e}"))?;
     let db = Db::connect(database_url).await?;
-    let secret = waypost::admin::shuffle_secret(&db).await?;
+    let key = waypost::admin::shuffle_key(&db).await?;
     let backend = db.backend.name();
 
     let built = Instant::now();
     let mut opts = Options::new(courses);
     opts.mode = RenderMode::Server;
     opts.precompress = false;
-    opts.shuffle_key = Some(ShuffleKey::derive(secret.as_bytes()));
+    opts.shuffle_key = Some(key);
     let catalog = waypost_generator::build(&opts)
         .map_err(|e| anyhow::anyhow!("the courses do not build: {e:?}"))?
         .grading;

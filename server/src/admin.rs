@@ -4,6 +4,8 @@
 
 use sqlx::Row as _;
 
+use waypost_generator::grading::ShuffleKey;
+
 use crate::auth::tokens::{new_id, new_token, token_hash};
 use crate::auth::{canonical_email, clean_display_name, password};
 use crate::db::{Db, now_ms};
@@ -91,6 +93,44 @@ pub async fn link(db: &Db, base_url: &str, purpose: &str, email: Option<&str>) -
     .map_err(|e| e.to_string())?;
     let page = if purpose == "setup-admin" { "setup" } else { "reset" };
     Ok(format!("{base_url}/account/{page}?token={token}"))
+}
+
+/// The key of the page shuffles ([`shuffle_secret`] through `ShuffleKey::derive`): what
+/// `waypost serve` builds with, and `waypost build --shuffle-secret-from` too.
+pub async fn shuffle_key(db: &Db) -> Result<ShuffleKey, sqlx::Error> {
+    Ok(ShuffleKey::derive(shuffle_secret(db).await?.as_bytes()))
+}
+
+/// [`shuffle_key`] of the server whose data folder or database URL `from` names, for
+/// `waypost build --shuffle-secret-from`. A folder must already hold a Waypost database (a
+/// mistyped path would otherwise make a new database with a secret no server uses).
+pub fn shuffle_key_from(from: &str) -> Result<ShuffleKey, String> {
+    let url = if from.starts_with("sqlite:") || from.starts_with("postgres:") || from.starts_with("postgresql:") {
+        from.to_owned()
+    } else {
+        let dir = std::path::Path::new(from);
+        if !dir.join("waypost.db").is_file() {
+            return Err(format!(
+                "{from} holds no Waypost database (waypost.db): name the --data-dir of a `waypost serve` \
+                 that has started once, or its --database-url"
+            ));
+        }
+        Db::sqlite_url(dir)
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let db = Db::connect(&url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let key = shuffle_key(&db)
+            .await
+            .map_err(|e| format!("cannot read the server's secrets: {e}"));
+        db.pool.close().await;
+        key
+    })
 }
 
 /// The secret that keys the page shuffles, shared by every instance on this database (so

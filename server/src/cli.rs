@@ -98,6 +98,11 @@ pub struct BuildArgs {
     /// Skip writing .br/.gz twins.
     #[arg(long)]
     pub no_compress: bool,
+    /// Shuffle quiz choices with the secret of the `waypost serve` that will grade these pages
+    /// (its --data-dir, or its --database-url), so they can be served in front of it. Without
+    /// it a build draws a one-off key, and such a server answers its submissions 409.
+    #[arg(long, value_name = "DATA_DIR|DATABASE_URL", conflicts_with = "static_only")]
+    pub shuffle_secret_from: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -141,6 +146,14 @@ fn check(args: CheckArgs) -> ExitCode {
 fn build(args: BuildArgs) -> ExitCode {
     let started = Instant::now();
     let human = args.common.format == Format::Human;
+    let shuffle_key = match args.shuffle_secret_from.as_deref().map(crate::admin::shuffle_key_from) {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(e)) => {
+            eprintln!("error: --shuffle-secret-from: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let bar = (human && std::io::stderr().is_terminal()).then(progress_bar);
     let opts = Options {
         courses: args.common.courses.clone(),
@@ -151,7 +164,7 @@ fn build(args: BuildArgs) -> ExitCode {
         },
         precompress: !args.no_compress,
         progress: bar,
-        shuffle_key: None,
+        shuffle_key,
     };
     // Straight to disk: the whole site is never held in memory.
     let result = waypost_generator::build_into(&opts, &args.out);
@@ -180,6 +193,13 @@ fn build(args: BuildArgs) -> ExitCode {
                     w.removed,
                     summary_line(0, built.warnings.count(Severity::Warning)),
                 );
+                if !args.static_only && args.shuffle_secret_from.is_none() {
+                    eprintln!(
+                        "note: quiz choices were shuffled with a one-off key; pages served in front of \
+                         `waypost serve` need --shuffle-secret-from <its data dir or database URL> \
+                         (or build --static-only to host without a server)"
+                    );
+                }
             }
             exit(failed)
         }

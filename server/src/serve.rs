@@ -55,8 +55,8 @@ pub async fn run(mut config: ServeConfig, mailer: Option<Mailer>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let key = match admin::shuffle_secret(&db).await {
-        Ok(secret) => ShuffleKey::derive(secret.as_bytes()),
+    let key = match admin::shuffle_key(&db).await {
+        Ok(key) => key,
         Err(e) => {
             eprintln!("error: cannot read the server's secrets: {e}");
             return ExitCode::from(2);

@@ -173,6 +173,8 @@ impl Pages {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_trim_blocks(true);
         env.set_lstrip_blocks(true);
+        // `base.html` writes the page policy into every page, as the generator's pages do.
+        env.add_global("csp", waypost_generator::csp::META);
         for (name, source) in theme.templates() {
             let source = String::from_utf8_lossy(source).into_owned();
             env.add_template_owned(name.to_owned(), source)

@@ -56,11 +56,12 @@ pub fn content_type(path: &str) -> &'static str {
         Some("woff2") => "font/woff2",
         Some("txt" | "md") => "text/plain; charset=utf-8",
         Some("pdf") => "application/pdf",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("zip") => "application/zip",
         _ => "application/octet-stream",
     }
 }
 
-/// The strict policy the real server sends: the preview proves pages work under it.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-                   form-action 'self'; frame-ancestors 'none'";
+/// The strict policy the real server sends (and every page also carries as a `<meta>`,
+/// both from `waypost_generator::csp`): the preview proves pages work under it.
+pub const CSP: &str = waypost_generator::csp::HEADER;

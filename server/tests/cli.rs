@@ -24,7 +24,7 @@ fn warnings_pass_unless_strict_and_errors_always_fail() {
         "{}",
         String::from_utf8_lossy(&plain.stderr)
     );
-    assert!(String::from_utf8_lossy(&plain.stderr).contains("0 errors, 7 warnings"));
+    assert!(String::from_utf8_lossy(&plain.stderr).contains("0 errors, 8 warnings"));
     assert_eq!(waypost(&["check", "--strict"], &warned).status.code(), Some(1));
 
     let broken = waypost(&["check"], &fixture("broken-yaml"));

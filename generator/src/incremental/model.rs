@@ -19,6 +19,7 @@ use crate::load::SourceFile;
 use crate::model::Lesson;
 use crate::parse::markdown::{LinkContext, LinkMap, LinkTarget};
 use crate::parse::{ParsedCourse, ParsedLesson, parts};
+use crate::shuffle::ShuffleKey;
 use crate::validate;
 
 /// Every course parsed and validated, in the order of [`Sources::units`].
@@ -72,7 +73,8 @@ impl Model {
     }
 
     /// Brings the model up to date with refreshed sources; returns what to render again.
-    pub fn update(&mut self, sources: &Sources, refreshed: Refreshed) -> Dirty {
+    /// `key` keys the page shuffles of every course parsed again (the project's one key).
+    pub fn update(&mut self, sources: &Sources, refreshed: Refreshed, key: &ShuffleKey) -> Dirty {
         let mut dirty = Dirty::default();
         let mut previous: Vec<Option<State>> = std::mem::take(&mut self.courses)
             .into_iter()
@@ -106,7 +108,7 @@ impl Model {
             self.relink(w, &mut changed_keys);
         }
         self.add_link_dependents(sources, &changed_keys, &mut slots, &mut works);
-        let reparsed = self.finish(sources, works, &mut slots, &mut dirty);
+        let reparsed = self.finish(sources, works, &mut slots, &mut dirty, key);
         self.courses = Vec::with_capacity(slots.len());
         self.units = Vec::with_capacity(slots.len());
         for (course, model) in slots.into_iter().flatten() {
@@ -226,6 +228,7 @@ impl Model {
         mut works: Vec<Work>,
         slots: &mut [Option<State>],
         dirty: &mut Dirty,
+        key: &ShuffleKey,
     ) -> Vec<(usize, usize)> {
         let bases: Vec<String> = works
             .iter()
@@ -265,7 +268,7 @@ impl Model {
             let unit = &sources.units[w.unit];
             reparsed.extend(lessons.iter().map(|(j, _, _)| (w.unit, *j)));
             let u = w.unit;
-            slots[u] = Some(rebuild_course(unit, w, lessons, dirty));
+            slots[u] = Some(rebuild_course(unit, w, lessons, dirty, key));
         }
         reparsed
     }
@@ -354,7 +357,13 @@ fn start(u: usize, unit: &Unit, old: Option<State>, delta: Delta) -> Work {
 
 /// Assembles a course from its kept and newly parsed lessons, validates it, and notes what
 /// must be rendered again.
-fn rebuild_course(unit: &Unit, w: Work, parsed: Vec<(usize, ParsedLesson, Diagnostics)>, dirty: &mut Dirty) -> State {
+fn rebuild_course(
+    unit: &Unit,
+    w: Work,
+    parsed: Vec<(usize, ParsedLesson, Diagnostics)>,
+    dirty: &mut Dirty,
+    key: &ShuffleKey,
+) -> State {
     let src = &unit.src;
     let dir = unit.dir.clone();
     let (old_course, old_model) = match w.old {
@@ -416,7 +425,7 @@ fn rebuild_course(unit: &Unit, w: Work, parsed: Vec<(usize, ParsedLesson, Diagno
         (None, Some(head), Some(file)) => (head, old_yaml_ok, old_model.course, file),
         (yaml, _, _) => {
             let yaml = yaml.unwrap_or_else(|| parts::course_yaml(&src.course_yaml));
-            let (course, ok, mut diags) = parts::course(yaml, src, &w.id);
+            let (course, ok, mut diags) = parts::course(yaml, src, &w.id, key);
             attach(&mut diags, &[&src.course_yaml]);
             (course, ok, diags, src.course_yaml.clone())
         }

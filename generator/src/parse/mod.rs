@@ -6,6 +6,7 @@
 //! it, and links between lessons need every id), then bodies.
 
 pub mod markdown;
+mod mismatch;
 pub mod parts;
 pub mod quiz;
 pub mod yaml;
@@ -18,6 +19,7 @@ use crate::model::{
     Author, Certificate, Completion, Course, CourseId, Lesson, LessonId, Level, Module, Validity, is_valid_id,
     parse_minutes,
 };
+use crate::shuffle::{CourseShuffle, ShuffleKey};
 use markdown::{Body, LinkContext, LinkMap, LinkTarget};
 use quiz::ParsedQuiz;
 use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, split_front_matter};
@@ -63,7 +65,8 @@ struct Front {
     body_offset: usize,
 }
 
-pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
+/// Parses every course; `key` keys the page shuffles ([`crate::shuffle`]).
+pub fn parse(sources: &[SourceCourse], key: &ShuffleKey) -> (Vec<ParsedCourse>, Diagnostics) {
     let mut diags = Diagnostics::default();
     // Pass 1: course.yaml and front matter.
     let heads: Vec<(parts::CourseRead, Vec<parts::LessonHead>)> = sources
@@ -107,7 +110,7 @@ pub fn parse(sources: &[SourceCourse]) -> (Vec<ParsedCourse>, Diagnostics) {
             d.into_iter().for_each(|d| diags.push(d));
             lessons.push(lesson);
         }
-        let (course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id);
+        let (course, yaml_ok, course_diags) = parts::course(yaml, src, &course_id, key);
         diags.extend(course_diags);
         courses.push(parts::assemble(
             src,
@@ -265,7 +268,13 @@ fn time_error(file: &str, pos: Pos, value: &str) -> Diagnostic {
         .with_help("write minutes and hours like `45m`, `3h` or `1h30m`")
 }
 
-fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Diagnostics) -> Course {
+fn course_from_yaml(
+    y: CourseYaml,
+    src: &SourceCourse,
+    id: &str,
+    shuffle: CourseShuffle,
+    diags: &mut Diagnostics,
+) -> Course {
     let file = &src.course_yaml.path;
     let text = &src.course_yaml.text;
     let at = |key: &str| locate_key(text, key).unwrap_or(Pos::new(1, 1));
@@ -405,10 +414,11 @@ fn course_from_yaml(y: CourseYaml, src: &SourceCourse, id: &str, diags: &mut Dia
             cooldown_minutes,
         },
         certificate,
+        shuffle,
     }
 }
 
-fn fallback_course(id: &str) -> Course {
+fn fallback_course(id: &str, shuffle: CourseShuffle) -> Course {
     Course {
         id: CourseId::new(id),
         title: id.to_owned(),
@@ -427,6 +437,7 @@ fn fallback_course(id: &str) -> Course {
             cooldown_minutes: None,
         },
         certificate: None,
+        shuffle,
     }
 }
 

@@ -52,13 +52,14 @@ pub fn course_id(dir_name: &str, read: &CourseRead) -> String {
 }
 
 /// The course model from `course.yaml` (without lessons), whether it could be read as a
-/// course, and its problems.
-pub fn course(read: CourseRead, src: &SourceCourse, id: &str) -> (Course, bool, Diagnostics) {
+/// course, and its problems. `key` keys the course's page shuffles.
+pub fn course(read: CourseRead, src: &SourceCourse, id: &str, key: &ShuffleKey) -> (Course, bool, Diagnostics) {
     let mut diags = Diagnostics::default();
     read.problems.into_iter().for_each(|d| diags.push(d));
+    let shuffle = key.for_course(id);
     let (course, yaml_ok) = match read.yaml {
-        Some(yaml) => (course_from_yaml(yaml, src, id, &mut diags), true),
-        None => (fallback_course(id), false),
+        Some(yaml) => (course_from_yaml(yaml, src, id, shuffle, &mut diags), true),
+        None => (fallback_course(id, shuffle), false),
     };
     (course, yaml_ok, diags)
 }

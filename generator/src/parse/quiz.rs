@@ -36,7 +36,8 @@ struct RawQuestion {
     accept: Option<Vec<serde_yaml::Value>>,
     tolerance: Option<f64>,
     items: Option<Vec<serde_yaml::Value>>,
-    pairs: Option<Vec<RawPair>>,
+    /// Read by [`pair_of`]: `- left: … right: …`, or the shorthand `- [left, right]`.
+    pairs: Option<Vec<serde_yaml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,13 +47,6 @@ struct RawOption {
     #[serde(default)]
     correct: bool,
     feedback: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPair {
-    left: serde_yaml::Value,
-    right: serde_yaml::Value,
 }
 
 /// A parsed quiz with where its parts are, for later warnings.
@@ -165,6 +159,26 @@ fn parse_question(
             .take_while(|(_, l)| l.trim().is_empty() || l.len() - l.trim_start().len() >= indent)
             .find(|(_, l)| l.len() - l.trim_start().len() == indent && l.trim_start().starts_with(&format!("{key}:")))
             .map_or(pos, |(i, _)| Pos::new(i + 1 + fence_line, pos.column))
+    };
+    // Entry `n` (0-based) of the block list under `key`: the `n`-th `- ` line indented like
+    // the first one after the key; the key itself when the list is written inline.
+    let entry_pos = |key: &str, n: usize| {
+        let at = key_pos(key);
+        let lines: Vec<&str> = yaml.lines().collect();
+        let start = at.line.saturating_sub(fence_line);
+        let indent_of = |l: &str| l.len() - l.trim_start().len();
+        let first = lines.iter().skip(start).find(|l| !l.trim().is_empty());
+        let Some(indent) = first.filter(|l| l.trim_start().starts_with('-')).map(|l| indent_of(l)) else {
+            return at;
+        };
+        lines
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take_while(|(_, l)| l.trim().is_empty() || indent_of(l) >= indent)
+            .filter(|(_, l)| indent_of(l) == indent && l.trim_start().starts_with('-'))
+            .nth(n)
+            .map_or(at, |(i, _)| Pos::new(i + 1 + fence_line, indent + 1))
     };
     let err = |diags: &mut Vec<Diagnostic>, at: Pos, msg: String, help: &str| {
         diags.push(Diagnostic::error(file, at, msg).with_help(help));
@@ -379,12 +393,25 @@ fn parse_question(
             }
         }
         _ => {
-            let pairs: Vec<(String, String)> = q
-                .pairs
-                .unwrap_or_default()
-                .iter()
-                .map(|p| (scalar(&p.left), scalar(&p.right)))
-                .collect();
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            let mut broken = false;
+            for (i, entry) in q.pairs.unwrap_or_default().iter().enumerate() {
+                match pair_of(entry) {
+                    Ok(pair) => pairs.push(pair),
+                    Err((message, help)) => {
+                        broken = true;
+                        err(
+                            diags,
+                            entry_pos("pairs", i),
+                            format!("entry {} of `pairs` in question `{id}` {message}", i + 1),
+                            &help,
+                        );
+                    }
+                }
+            }
+            if broken {
+                return None;
+            }
             if !(2..=10).contains(&pairs.len()) {
                 err(
                     diags,
@@ -447,6 +474,60 @@ fn has_duplicates(items: &[String]) -> bool {
 }
 
 /// YAML scalars as text: authors write `accept: [42, yes]` and mean the strings.
+/// One entry of `pairs`: `left:` and `right:`, or `[left, right]`; else what is wrong with it
+/// (the rest of a message naming the entry) and a help.
+fn pair_of(entry: &serde_yaml::Value) -> Result<(String, String), (String, String)> {
+    use serde_yaml::Value;
+    let example = || format!("write each pair like this:\n{}", super::mismatch::PAIRS);
+    match entry {
+        Value::Sequence(two) if two.len() == 2 => Ok((scalar(&two[0]), scalar(&two[1]))),
+        Value::Sequence(other) => Err((
+            format!(
+                "is a list of {} text{}; a pair has two, `[left, right]`",
+                other.len(),
+                if other.len() == 1 { "" } else { "s" }
+            ),
+            example(),
+        )),
+        Value::Mapping(map) => {
+            let mut left = None;
+            let mut right = None;
+            for (key, value) in map {
+                match key.as_str() {
+                    Some("left") => left = Some(scalar(value)),
+                    Some("right") => right = Some(scalar(value)),
+                    other => {
+                        let key = other.map_or_else(|| scalar(key), str::to_owned);
+                        let help = match did_you_mean(&key, ["left", "right"]) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "a pair has only `left:` and `right:`".to_owned(),
+                        };
+                        return Err((format!("has an unknown key `{key}`"), help));
+                    }
+                }
+            }
+            match (left, right) {
+                (Some(l), Some(r)) => Ok((l, r)),
+                (l, _) => Err((
+                    format!("has no `{}:`", if l.is_none() { "left" } else { "right" }),
+                    example(),
+                )),
+            }
+        }
+        other => Err((
+            format!(
+                "must be a pair (`left:` and `right:`, or `[left, right]`), not {}",
+                match other {
+                    Value::String(t) => format!("the text \"{t}\""),
+                    Value::Null => "empty".to_owned(),
+                    v => format!("`{}`", scalar(v)),
+                }
+            ),
+            example(),
+        )),
+    }
+}
+
 fn scalar(v: &serde_yaml::Value) -> String {
     match v {
         serde_yaml::Value::String(s) => s.clone(),
@@ -473,6 +554,37 @@ mod tests {
         let quiz = parse_quiz(yaml, Pos::new(10, 1), &mut texts, &mut diags);
         diags.append(&mut texts.diagnostics);
         (quiz, diags)
+    }
+
+    #[test]
+    fn pairs_take_the_list_shorthand_and_report_each_bad_entry() {
+        let yaml = "id: q\nquestions:\n  - id: m\n    type: match\n    prompt: P\n    pairs:\n      - [SPF, senders]\n      - {left: DKIM, right: signatures}\n      - [DMARC, \"policy: reject\"]\n";
+        let (quiz, diags) = parse(yaml);
+        assert!(diags.is_empty(), "{diags:?}");
+        let QuestionKind::Match { pairs } = &quiz.expect("quiz").quiz.questions[0].kind else {
+            panic!("a match question");
+        };
+        let lefts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(lefts, ["SPF", "DKIM", "DMARC"]);
+        assert_eq!(pairs[2].1, "policy: reject");
+        let yaml = "id: q\nquestions:\n  - id: m\n    type: match\n    prompt: P\n    pairs:\n      - [SPF]\n      - {left: DKIM, rigth: signatures}\n      - {left: DMARC}\n";
+        let (_, diags) = parse(yaml);
+        let found: Vec<(&str, Option<&str>)> = diags.iter().map(|d| (d.message.as_str(), d.help.as_deref())).collect();
+        assert_eq!(found.len(), 3, "{found:#?}");
+        assert_eq!(
+            found[0].0,
+            "entry 1 of `pairs` in question `m` is a list of 1 text; a pair has two, `[left, right]`"
+        );
+        assert_eq!(
+            found[1],
+            (
+                "entry 2 of `pairs` in question `m` has an unknown key `rigth`",
+                Some("did you mean `right`?")
+            )
+        );
+        assert_eq!(found[2].0, "entry 3 of `pairs` in question `m` has no `right:`");
+        let at: Vec<(usize, usize)> = diags.iter().map(|d| (d.line, d.column)).collect();
+        assert_eq!(at, [(17, 7), (18, 7), (19, 7)], "each error points at its entry");
     }
 
     #[test]

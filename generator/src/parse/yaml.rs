@@ -146,8 +146,15 @@ fn yaml_error(
     first_line: usize,
     what: &str,
 ) -> (Diagnostic, Option<String>) {
+    // libyaml also breaks lines at a lone `\r`, which nothing else here does: a position past
+    // the last `\n` line is put on that line.
+    let lines = text.split('\n').count();
     let pos = e.location().map_or(Pos::new(first_line, 1), |l| {
-        Pos::new(l.line() + first_line - 1, l.column())
+        if l.line() > lines {
+            Pos::new(lines + first_line - 1, 1)
+        } else {
+            Pos::new(l.line() + first_line - 1, l.column())
+        }
     });
     let raw = e.to_string();
     // serde_yaml appends " at line N column M"; the position is shown separately.
@@ -169,11 +176,22 @@ fn yaml_error(
         let diag = Diagnostic::error(file, pos, format!("missing required key `{key}` in {what}"));
         return (diag.with_help(format!("add `{key}: …`")), None);
     }
-    if message.contains("did not find expected")
-        || message.contains("mapping values are not allowed")
-        || message.contains("found character")
-    {
-        let diag = Diagnostic::error(file, pos, format!("invalid YAML in {what}: {message}"));
+    let syntax = [
+        "did not find expected",
+        "could not find expected",
+        "mapping values are not allowed",
+        "found character",
+        "not allowed in this context",
+        "found unexpected end",
+        "while parsing",
+        "while scanning",
+    ];
+    if syntax.iter().any(|s| message.contains(s)) {
+        // libyaml's words: a "block sequence entry" is a `- ` list entry, a "mapping" a map.
+        let words = message
+            .replace("block sequence entries", "`- ` list entries")
+            .replace("sequence", "list");
+        let diag = Diagnostic::error(file, pos, format!("invalid YAML in {what}: {words}"));
         return (
             diag.with_help(
                 "check indentation, and quote values that contain `: ` or start with a backtick, `*`, `[`, `{` or `>`",
@@ -181,16 +199,16 @@ fn yaml_error(
             None,
         );
     }
-    let diag = Diagnostic::error(file, pos, format!("{what}: {message}"));
-    if message.contains("invalid type: sequence, expected a string")
-        || message.contains("invalid type: map, expected a string")
-    {
-        // `title: [Draft] SPF` is a list to YAML, `title: {x}` a map.
-        let help =
-            "quote the text: `key: \"[Draft] text\"` (YAML reads a value starting with `[` or `{` as a list or a map)";
-        return (diag.with_help(help), None);
+    if let Some(explained) = super::mismatch::explain(&message, what) {
+        return (
+            Diagnostic::error(file, pos, explained.message).with_help(explained.help),
+            None,
+        );
     }
-    (diag, None)
+    (
+        Diagnostic::error(file, pos, super::mismatch::plain(&message, what)),
+        None,
+    )
 }
 
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {

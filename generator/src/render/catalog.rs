@@ -118,6 +118,7 @@ pub fn public_catalog(courses: &[ParsedCourse]) -> Vec<u8> {
                                             // Built from the graded view, which holds no key by construction.
                                             let view = quiz_view(
                                                 q,
+                                                &c.shuffle,
                                                 c.id.as_str(),
                                                 l.id.as_str(),
                                                 c.completion.pass_mark,

@@ -24,7 +24,9 @@ pub struct Renderer {
 impl Renderer {
     /// Compiles the theme; template syntax errors are diagnostics.
     pub fn new(theme: &Theme, mode: RenderMode) -> Result<Self, Vec<Diagnostic>> {
-        let env = environment(theme)?;
+        let mut env = environment(theme)?;
+        // `base.html` writes it into every page (`<meta http-equiv>`): one policy, `crate::csp`.
+        env.add_global("csp", crate::csp::META);
         let mut statics = Files::new();
         let assets = hash_statics(theme, mode, &mut statics);
         Ok(Self {
@@ -152,6 +154,7 @@ impl Renderer {
                 };
                 let view = quiz_view(
                     quiz,
+                    &course.shuffle,
                     course.id.as_str(),
                     l.lesson.id.as_str(),
                     course.completion.pass_mark,

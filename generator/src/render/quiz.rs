@@ -5,8 +5,9 @@
 use serde_json::json;
 
 use super::views::{ChoiceView, LeftView, OptionView, QuestionView, QuizView};
-use crate::model::{Question, QuestionKind, Quiz, display_order, option_order};
+use crate::model::{Question, QuestionKind, Quiz};
 use crate::parse::markdown::escape;
+use crate::shuffle::CourseShuffle;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QuizMode {
@@ -14,13 +15,22 @@ pub enum QuizMode {
     Graded,
 }
 
-pub fn quiz_view(quiz: &Quiz, course: &str, lesson: &str, pass_mark: u8, mode: QuizMode) -> QuizView {
+/// The view of `quiz`, a quiz of `course` in `lesson`: choices in the course's keyed
+/// displayed order ([`CourseShuffle::question`], the order the grader keys too).
+pub fn quiz_view(
+    quiz: &Quiz,
+    shuffle: &CourseShuffle,
+    course: &str,
+    lesson: &str,
+    pass_mark: u8,
+    mode: QuizMode,
+) -> QuizView {
     let dom_id = format!("quiz-{}", quiz.id);
     let questions = quiz
         .questions
         .iter()
         .enumerate()
-        .map(|(i, q)| question_view(q, &dom_id, i + 1, mode))
+        .map(|(i, q)| question_view(q, shuffle.question(&quiz.id, q), &dom_id, i + 1, mode))
         .collect::<Vec<_>>();
     QuizView {
         id: quiz.id.to_string(),
@@ -35,14 +45,15 @@ pub fn quiz_view(quiz: &Quiz, course: &str, lesson: &str, pass_mark: u8, mode: Q
             QuizMode::Graded => "graded",
         },
         pass_mark,
-        version: crate::grading::quiz_version(quiz),
+        version: crate::grading::quiz_version(shuffle, quiz),
         question_count: questions.len(),
         questions,
         dom_id,
     }
 }
 
-fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) -> QuestionView {
+/// One question's view; `order` is its displayed order of choices ([`CourseShuffle::question`]).
+fn question_view(q: &Question, order: Vec<usize>, quiz_dom: &str, number: usize, mode: QuizMode) -> QuestionView {
     let dom_id = format!("{quiz_dom}-q-{}", q.id);
     let practice = mode == QuizMode::Practice;
     let mut view = QuestionView {
@@ -64,8 +75,6 @@ fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) ->
         QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
             // Authors tend to write the right answer first: show a shuffle, and use displayed
             // positions as values so the form reveals nothing of the author's order either.
-            let texts: Vec<String> = options.iter().map(|o| o.text_html.clone()).collect();
-            let order = option_order(&texts);
             view.options = order
                 .iter()
                 .enumerate()
@@ -136,7 +145,6 @@ fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) ->
             (json!({ "answer": answer, "tolerance": tolerance }), shown)
         }
         QuestionKind::Order { items } => {
-            let order = display_order(items);
             view.items = order
                 .iter()
                 .enumerate()
@@ -157,8 +165,7 @@ fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) ->
             )
         }
         QuestionKind::Match { pairs } => {
-            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-            let order = display_order(&rights);
+            let rights: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
             view.lefts = pairs
                 .iter()
                 .enumerate()
@@ -172,7 +179,7 @@ fn question_view(q: &Question, quiz_dom: &str, number: usize, mode: QuizMode) ->
                 .enumerate()
                 .map(|(pos, &i)| ChoiceView {
                     value: pos.to_string(),
-                    text_html: rights[i].clone(),
+                    text_html: rights[i].to_owned(),
                 })
                 .collect();
             let position_of = inverse(&order);
@@ -214,6 +221,11 @@ fn list_html(texts: &[&str]) -> String {
 mod tests {
     use super::*;
     use crate::model::{QuestionId, QuizId, QuizOption};
+    use crate::shuffle::ShuffleKey;
+
+    fn shuffle() -> CourseShuffle {
+        ShuffleKey::derive(b"test").for_course("c")
+    }
 
     fn quiz() -> Quiz {
         Quiz {
@@ -256,7 +268,7 @@ mod tests {
 
     #[test]
     fn graded_views_hold_no_key() {
-        let view = quiz_view(&quiz(), "c", "l", 80, QuizMode::Graded);
+        let view = quiz_view(&quiz(), &shuffle(), "c", "l", 80, QuizMode::Graded);
         let text = serde_json::to_string(&view).expect("serialise");
         for leak in [
             "Because SPF",
@@ -294,7 +306,7 @@ mod tests {
             options: options(&author),
         };
         for mode in [QuizMode::Practice, QuizMode::Graded] {
-            let view = quiz_view(&quiz, "c", "l", 80, mode);
+            let view = quiz_view(&quiz, &shuffle(), "c", "l", 80, mode);
             let q = &view.questions[0];
             let shown: Vec<&str> = q.options.iter().map(|o| o.text_html.as_str()).collect();
             assert_ne!(
@@ -311,7 +323,7 @@ mod tests {
                 );
             }
         }
-        let view = quiz_view(&quiz, "c", "l", 80, QuizMode::Practice);
+        let view = quiz_view(&quiz, &shuffle(), "c", "l", 80, QuizMode::Practice);
         let q = &view.questions[0];
         let key: Vec<String> = serde_json::from_str(q.key_json.as_deref().unwrap_or("null")).expect("key");
         let mut keyed: Vec<&str> = key
@@ -332,7 +344,7 @@ mod tests {
 
     #[test]
     fn practice_keys_use_displayed_positions() {
-        let view = quiz_view(&quiz(), "c", "l", 80, QuizMode::Practice);
+        let view = quiz_view(&quiz(), &shuffle(), "c", "l", 80, QuizMode::Practice);
         let single = &view.questions[0];
         let key: String = serde_json::from_str(single.key_json.as_deref().unwrap_or("null")).expect("key");
         let chosen = &single.options[key.parse::<usize>().expect("a position")];

@@ -4,7 +4,7 @@
 use waypost_generator::diagnostics::render_human;
 use waypost_generator::{Options, RenderMode, Severity, check};
 
-use crate::support::{build_in_memory, crate_dir, fixture, text};
+use crate::support::{build_in_memory, crate_dir, fixture, text, unauthorly};
 
 /// Hashes in asset names change with every theme edit; the snapshots should not.
 fn redact(html: &str) -> String {
@@ -110,4 +110,84 @@ fn a_folder_of_courses_and_one_course_folder_both_work() {
         missing.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(),
         ["courses folder not found"]
     );
+}
+
+/// One broken fixture per kind of YAML type mismatch (`broken-type-*`): each is an error that
+/// names the key, says the shape in plain words and shows the right form; no diagnostic of
+/// any broken fixture uses serde's words.
+#[test]
+fn type_mismatches_are_explained_in_author_words() {
+    let mut kinds = 0;
+    for entry in std::fs::read_dir(crate_dir().join("tests/fixtures"))
+        .expect("fixtures folder")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("broken-") {
+            continue;
+        }
+        let diags = check(&Options::new(fixture(&name)));
+        for d in diags.iter() {
+            for text in std::iter::once(&d.message).chain(&d.help) {
+                assert!(unauthorly(text).is_none(), "{name}: {:?} in {text:?}", unauthorly(text));
+            }
+        }
+        if !name.starts_with("broken-type-") {
+            continue;
+        }
+        kinds += 1;
+        let errors: Vec<_> = diags.iter().filter(|d| d.severity == Severity::Error).collect();
+        assert_eq!(errors.len(), 1, "{name}: one mistake, one error: {errors:#?}");
+        let d = errors[0];
+        let whole = name == "broken-type-course";
+        assert!(
+            whole || d.message.contains('`'),
+            "{name}: the key is named: {}",
+            d.message
+        );
+        assert!(
+            d.message.contains(" must be ") && d.message.contains(", not "),
+            "{name}: {}",
+            d.message
+        );
+        let help = d.help.as_deref().unwrap_or_default();
+        assert!(
+            help.contains("like this:\n"),
+            "{name}: an example of the right form: {help}"
+        );
+    }
+    assert!(kinds >= 13, "a broken-type fixture per mismatch kind, found {kinds}");
+    // The guard itself can fail: serde's own words are caught.
+    for serde_says in [
+        "questions[0].pairs[1]: invalid type: string \"SPF\", expected struct RawPair",
+        "authors: invalid type: string \"Jane\", expected a sequence",
+        "expected struct CompletionYaml",
+        "expected f64",
+    ] {
+        assert!(unauthorly(serde_says).is_some(), "{serde_says}");
+    }
+}
+
+/// Every page carries the strict policy itself (`<meta http-equiv>`), so a site on a static
+/// host or a CDN has it without the server's header; both come from `csp`.
+#[test]
+fn every_page_carries_the_strict_csp() {
+    let expected = format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">",
+        waypost_generator::csp::META.replace('\'', "&#x27;")
+    );
+    for mode in [
+        RenderMode::Server,
+        RenderMode {
+            static_only: true,
+            preview: false,
+        },
+    ] {
+        let site = build_in_memory(&fixture("good"), mode).expect("builds");
+        let pages: Vec<&String> = site.files.keys().filter(|p| p.ends_with(".html")).collect();
+        assert!(pages.len() >= 4);
+        for page in pages {
+            assert!(text(&site, page).contains(&expected), "{page} has no CSP meta");
+        }
+    }
 }

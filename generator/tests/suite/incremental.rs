@@ -150,7 +150,7 @@ impl World {
     }
 
     fn options(&self) -> Options {
-        let mut opts = Options::new(&self.root);
+        let mut opts = crate::support::options(&self.root);
         opts.theme = Some(self.theme.clone());
         opts.mode = RenderMode {
             preview: true,

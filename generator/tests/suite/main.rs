@@ -1,5 +1,5 @@
 //! The generator's one integration-test binary: fixtures, snapshots, the answer-key scan,
-//! determinism, and never-panic properties.
+//! determinism, the keyed shuffle, and never-panic properties.
 
 mod answers;
 mod courses;
@@ -7,6 +7,7 @@ mod fixtures;
 mod formats;
 mod incremental;
 mod properties;
+mod shuffle;
 mod support;
 mod warnings;
 mod write;

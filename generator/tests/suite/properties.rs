@@ -1,5 +1,5 @@
 //! Nothing panics on any input: random bytes and random YAML in course.yaml, front matter
-//! and quiz blocks go through parse, validate and render.
+//! and quiz blocks go through parse, validate and render; no message uses serde's words.
 
 use proptest::prelude::*;
 use waypost_generator::RenderMode;
@@ -30,7 +30,7 @@ fn problems(c: SourceCourse) -> Vec<String> {
         .chain(&c.lessons)
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
-    let (parsed, mut diags) = waypost_generator::parse::parse(&[c]);
+    let (parsed, mut diags) = waypost_generator::parse::parse(&[c], &crate::support::test_key());
     diags.extend(waypost_generator::validate::validate(&parsed));
     let mut problems = Vec::new();
     for d in diags.iter() {
@@ -40,6 +40,11 @@ fn problems(c: SourceCourse) -> Vec<String> {
             }
             None if d.file != "fuzz" => problems.push(format!("unknown file: {d:?}")),
             _ => {}
+        }
+        for text in std::iter::once(&d.message).chain(&d.help) {
+            if let Some(word) = crate::support::unauthorly(text) {
+                problems.push(format!("serde's words ({word}) reach the author: {text}"));
+            }
         }
     }
     if !diags.has_errors() {

@@ -20,6 +20,7 @@ fn every_quality_warning_is_reported_and_nothing_else() {
         "wrong option of question `no-explanation` has no feedback",
         "heading id `same-title` is used twice on this page",
         "asset is not used by any lesson",
+        "`order` question `two-steps` has only two items: a guess is right half the time",
     ] {
         assert!(
             messages.contains(&expected),
@@ -28,7 +29,7 @@ fn every_quality_warning_is_reported_and_nothing_else() {
     }
     assert_eq!(
         messages.len(),
-        7,
+        8,
         "unexpected warnings (long prompt lines are fine): {messages:#?}"
     );
     insta::assert_snapshot!(render_human(&diags, false));

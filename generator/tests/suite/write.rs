@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use waypost_generator::{Options, build, build_into, output};
+use waypost_generator::{build, build_into, output};
 
-use crate::support::shipped_courses;
+use crate::support::{options, shipped_courses};
 
 /// Every file under `dir` by relative path.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -36,7 +36,7 @@ fn streaming_to_disk_writes_the_same_bytes_as_building_in_memory() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (memory, streamed) = (dir.path().join("memory"), dir.path().join("streamed"));
     for precompress in [false, true] {
-        let mut opts = Options::new(shipped_courses());
+        let mut opts = options(shipped_courses());
         opts.precompress = precompress;
         let site = build(&opts).expect("the shipped courses build");
         output::write(&site.files, &memory, output::WriteOptions { precompress }).expect("written");
@@ -51,7 +51,7 @@ fn streaming_to_disk_writes_the_same_bytes_as_building_in_memory() {
         assert_eq!(w.written + w.unchanged, site.files.len());
     }
     // A second build into the same folder writes nothing.
-    let again = build_into(&Options::new(shipped_courses()), &streamed).expect("builds");
+    let again = build_into(&options(shipped_courses()), &streamed).expect("builds");
     let w = again.stats.write.expect("written");
     assert_eq!((w.written, w.removed), (0, 0));
 }

@@ -56,6 +56,17 @@ async fn security_headers_everywhere(app: TestApp) {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     assert!(csp.starts_with("sandbox"), "course assets are sandboxed: {csp}");
+    let nosniff = asset
+        .headers
+        .get("x-content-type-options")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(
+        nosniff,
+        Some("nosniff"),
+        "course assets are never sniffed into something runnable"
+    );
+    let image = asset.headers.get("content-type").and_then(|v| v.to_str().ok());
+    assert_eq!(image, Some("image/svg+xml"));
     let nf = app.get("/nope.html", None).await;
     assert_eq!(nf.status, StatusCode::NOT_FOUND);
     assert!(nf.text().contains("Page not found"));

@@ -545,3 +545,65 @@ impl GetAs for Server {
         self.get(path, Some(&who.cookie))
     }
 }
+
+/// `waypost build --shuffle-secret-from` shuffles exactly as the server on that data folder
+/// does, so its pages can be served in front of it (the quiz versions match, no 409); a build
+/// without it draws its own key, and a folder with no database is refused.
+#[test]
+fn a_build_with_the_servers_secret_shows_what_the_server_shows() {
+    let (dir, setup) = setup(None);
+    let server = Server::start(&setup);
+    server.wait_ready();
+    let build = |out: &str, extra: &[&str]| {
+        let mut args = vec!["build".to_owned(), setup.courses.display().to_string()];
+        args.extend([
+            "--out".to_owned(),
+            dir.path().join(out).display().to_string(),
+            "--no-compress".into(),
+        ]);
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        std::process::Command::new(binary())
+            .args(&args)
+            .output()
+            .expect("waypost build runs")
+    };
+    let data = setup.data_dir.display().to_string();
+    let keyed = build("keyed", &["--shuffle-secret-from", &data]);
+    assert!(keyed.status.success(), "{}", String::from_utf8_lossy(&keyed.stderr));
+    let plain = build("plain", &[]);
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    let page = "tiny/all-question-types.html";
+    let served = server.get(&format!("/{page}"), None);
+    assert_eq!(served.status, 200);
+    let read = |out: &str| std::fs::read_to_string(dir.path().join(out).join(page)).expect("the page was built");
+    assert!(
+        read("keyed") == served.body,
+        "the keyed build's page is the server's, byte for byte"
+    );
+    let version = |html: &str| {
+        let at = html.find("data-quiz=\"final\"").expect("the graded quiz");
+        let rest = &html[at..];
+        let v = &rest[rest.find("data-version=\"").expect("a version") + 14..];
+        v[..v.find('"').expect("the attribute ends")].to_owned()
+    };
+    assert_ne!(
+        version(&read("plain")),
+        version(&served.body),
+        "without the secret: another key"
+    );
+    let missing = build(
+        "nowhere",
+        &[
+            "--shuffle-secret-from",
+            &dir.path().join("no-data").display().to_string(),
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("holds no Waypost database"));
+    let both = build("both", &["--static-only", "--shuffle-secret-from", &data]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--static-only shows every answer: no secret to match"
+    );
+}
