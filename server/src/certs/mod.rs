@@ -1,8 +1,9 @@
 //! Certificates anyone can verify. The pure parts: the credential (`credential`: Open Badges
 //! 3.0 JSON with an `eddsa-rdfc-2022` Data Integrity proof), its canonical form (`jsonld` →
 //! RDF, `rdfc` RDFC-1.0), the VC-JWT (`jws`), the issuer's documents (`issuer`: DID document,
-//! JWKS, status list) and the PDF (`pdf`, `qr`). The edges: keys on disk and in the database
-//! (`keys`) and certificates in the database (`store`).
+//! JWKS, status list), verification (`verify`) and the PDF (`pdf`, `qr`). The edges: keys on
+//! disk and in the database (`keys`), certificates in the database (`store`), issuing
+//! (`issuing`) and renewal reminder emails (`reminders`).
 //!
 //! Rules (see ARCHITECTURE.md, invariants 8–11): a certificate is issued only from the
 //! server's stored completion; its id is 128 random bits (base64url); the private key never

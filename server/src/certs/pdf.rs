@@ -313,9 +313,15 @@ pub fn render(fonts: &Fonts, v: &Verified, verify_url: &str) -> Result<Vec<u8>, 
     }
     line(&mut s, &format!("Certificate ID: {}", v.id));
     line(&mut s, &format!("Verify at: {verify_url}"));
-    if v.status == Status::Revoked {
+    // The PDF is made on request, so it shows the status of now.
+    let stamp = match v.status {
+        Status::Revoked => Some("REVOKED"),
+        Status::Expired => Some("EXPIRED"),
+        Status::Valid => None,
+    };
+    if let Some(stamp) = stamp {
         s.set_fill(Some(fill(170, 20, 20)));
-        centred(&mut s, fonts, "REVOKED", cx, H - 60.0, 18.0, true);
+        centred(&mut s, fonts, stamp, cx, H - 60.0, 18.0, true);
     }
     qr_code(&mut s, verify_url, W - 64.0 - 112.0, H - 64.0 - 112.0, 112.0);
     s.finish();

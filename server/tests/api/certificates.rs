@@ -285,6 +285,14 @@ async fn admin_revokes_with_a_reason(app: TestApp) {
     );
     let keys = keys::public_keys(&app.state.db).await.expect("keys");
     credential::verify(&list, &keys, &issuer_did("http://127.0.0.1:8080")).expect("the status list is signed");
+    // The PDF, made on request, is stamped.
+    if pdf_tools() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("revoked.pdf");
+        std::fs::write(&file, app.get(&format!("/certificates/{id}.pdf"), None).await.body).expect("write");
+        let out = tool("pdftotext").arg(&file).arg("-").output().expect("pdftotext");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("REVOKED"));
+    }
     // The CLI's revocation (`waypost admin revoke-certificate`) is the same, and idempotent.
     waypost::admin::revoke_certificate(
         &app.state.db,
@@ -354,9 +362,11 @@ async fn expiry_and_renewal_on_the_injected_clock(app: TestApp) {
             .contains("Expired")
     );
     assert_eq!(verify(&app, &new_id).await["certificate"]["status"], "valid");
-    // Two years on, the renewed one has expired too.
+    // Two years on, the renewed one has expired too; its PDF says so.
     app.state.certs.clock.set_ms(now + 730 * DAY);
     assert_eq!(verify(&app, &new_id).await["certificate"]["status"], "expired");
+    let pdf = app.get(&format!("/certificates/{new_id}.pdf"), None).await;
+    assert_eq!(pdf.status, StatusCode::OK);
 }
 
 async fn rotation_keeps_old_certificates_verifiable(app: TestApp) {
