@@ -54,23 +54,24 @@ async fn complete_if_done(
     now: i64,
     just_passed: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("SELECT 1 AS one FROM course_completions WHERE user_id = $1 AND course_id = $2")
-        .bind(user_id)
-        .bind(&rules.course_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if done.is_some() {
-        return Ok(true);
+    // One round trip for both questions: is the course already completed, and which of its
+    // lessons are done (the writer runs these one after another, so each query counts).
+    let rows = sqlx::query(
+        "SELECT 'done' AS kind, '' AS lesson_id FROM course_completions WHERE user_id = $1 AND course_id = $2 \
+         UNION ALL SELECT 'lesson' AS kind, lesson_id FROM lesson_progress WHERE user_id = $1 AND course_id = $2",
+    )
+    .bind(user_id)
+    .bind(&rules.course_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut lessons = std::collections::HashSet::with_capacity(rows.len());
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        if kind == "done" {
+            return Ok(true);
+        }
+        lessons.insert(row.try_get::<String, _>("lesson_id")?);
     }
-    let lessons: Vec<String> =
-        sqlx::query("SELECT lesson_id FROM lesson_progress WHERE user_id = $1 AND course_id = $2")
-            .bind(user_id)
-            .bind(&rules.course_id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(|r| r.try_get("lesson_id"))
-            .collect::<Result<_, _>>()?;
     if !rules.lessons.iter().all(|l| lessons.contains(l)) {
         return Ok(false);
     }
