@@ -233,6 +233,21 @@ impl Tally {
         }
     }
 
+    /// One answer: its latency when it is `ok`, else an error (the first one kept).
+    fn record(&mut self, sent: Instant, result: std::io::Result<Answer>, ok: u16) {
+        match result {
+            Ok(r) if r.status == ok => self.micros.push(sent.elapsed().as_micros() as u64),
+            Ok(r) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(format!("{} {}", r.status, r.body));
+            }
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+
     fn quantile(&self, q: f64) -> f64 {
         if self.micros.is_empty() {
             return 0.0;
@@ -346,17 +361,11 @@ async fn run(
                     let (course, lesson) = &lessons[j];
                     let body = format!(r#"{{"course":"{course}","lesson":"{lesson}","event":"completed"}}"#);
                     let sent = Instant::now();
-                    match conn.send("POST", "/api/progress", &learners[k].headers, &body).await {
-                        Ok(r) if r.status == 204 => tally.micros.push(sent.elapsed().as_micros() as u64),
-                        Ok(r) => {
-                            tally.errors += 1;
-                            tally.first_error.get_or_insert(format!("{} {}", r.status, r.body));
-                        }
-                        Err(e) => {
-                            tally.errors += 1;
-                            tally.first_error.get_or_insert(e.to_string());
-                        }
-                    }
+                    tally.record(
+                        sent,
+                        conn.send("POST", "/api/progress", &learners[k].headers, &body).await,
+                        204,
+                    );
                 }
                 tally
             }));
@@ -386,17 +395,7 @@ async fn run(
                     let body = body.replacen("ATTEMPT", &format!("{tag}-g-{k:04}-{i:06}"), 1);
                     i += 1;
                     let sent = Instant::now();
-                    match conn.send("POST", path, &learners[k].headers, &body).await {
-                        Ok(r) if r.status == 201 => tally.micros.push(sent.elapsed().as_micros() as u64),
-                        Ok(r) => {
-                            tally.errors += 1;
-                            tally.first_error.get_or_insert(format!("{} {}", r.status, r.body));
-                        }
-                        Err(e) => {
-                            tally.errors += 1;
-                            tally.first_error.get_or_insert(e.to_string());
-                        }
-                    }
+                    tally.record(sent, conn.send("POST", path, &learners[k].headers, &body).await, 201);
                 }
                 tally
             }));
@@ -431,17 +430,7 @@ async fn run(
                     return tally;
                 }
                 let sent = Instant::now();
-                match conn.send("POST", &path, &learners[k].headers, &body).await {
-                    Ok(r) if r.status == 201 => tally.micros.push(sent.elapsed().as_micros() as u64),
-                    Ok(r) => {
-                        tally.errors += 1;
-                        tally.first_error = Some(format!("{} {}", r.status, r.body));
-                    }
-                    Err(e) => {
-                        tally.errors += 1;
-                        tally.first_error = Some(e.to_string());
-                    }
-                }
+                tally.record(sent, conn.send("POST", &path, &learners[k].headers, &body).await, 201);
                 tally
             }));
         }
