@@ -53,6 +53,21 @@ id_newtype!(
 );
 
 /// Ids appear in URLs, file names and database keys, so they are kept to a safe alphabet.
+/// Top-level paths the server answers itself (`waypost serve`: the API, account and
+/// certificate pages, health checks, theme files, the search index): a course with one of
+/// these ids would be hidden behind them. Keep in step with `server/src/http/mod.rs`.
+pub const RESERVED_COURSE_IDS: &[&str] = &[
+    "api",
+    "account",
+    "assets",
+    "search",
+    "certificates",
+    "verify",
+    "status",
+    "healthz",
+    "readyz",
+];
+
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64

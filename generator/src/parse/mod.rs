@@ -285,6 +285,13 @@ fn course_from_yaml(
             "the folder name is the course id unless course.yaml sets `id:`; use lower-case letters, digits and hyphens"
         };
         diags.push(Diagnostic::error(file, at("id"), format!("course id `{id}` is not valid")).with_help(help));
+    } else if crate::model::RESERVED_COURSE_IDS.contains(&id) {
+        diags.push(
+            Diagnostic::error(file, at("id"), format!("course id `{id}` is taken by the server's own pages"))
+                .with_help(format!(
+                    "`/{id}/` belongs to Waypost itself; give the course another id (`id:` in course.yaml or the folder name)"
+                )),
+        );
     }
     if y.title.trim().is_empty() {
         diags.push(Diagnostic::error(file, at("title"), "course title is empty").with_help("give the course a title"));

@@ -159,3 +159,28 @@ fn deep_nesting_and_large_inputs_stay_fast() {
         started.elapsed()
     );
 }
+
+/// A course cannot take an id the server answers itself (`/verify/`, `/api/`, …).
+#[test]
+fn reserved_course_ids_are_refused() {
+    for id in waypost_generator::model::RESERVED_COURSE_IDS {
+        let mut c = course(format!("id: {id}\n{COURSE}"), "---\ntitle: A\n---\n\nText.\n".into());
+        c.dir_name = (*id).into();
+        let (_, diags) = waypost_generator::parse::parse(&[c], &crate::support::test_key());
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("taken by the server") && d.line > 0),
+            "{id}: {:?}",
+            diags.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+    }
+    let (_, diags) = waypost_generator::parse::parse(
+        &[course(
+            format!("id: verified\n{COURSE}"),
+            "---\ntitle: A\n---\n\nText.\n".into(),
+        )],
+        &crate::support::test_key(),
+    );
+    assert!(!diags.iter().any(|d| d.message.contains("taken by the server")));
+}
