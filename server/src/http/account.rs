@@ -309,7 +309,7 @@ async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<
     };
     let progress = super::progress::load(&state, &user.id).await?;
     let site = state.site();
-    let courses: Vec<CourseCard> = site
+    let mut courses: Vec<CourseCard> = site
         .courses
         .iter()
         .map(|c| {
@@ -327,6 +327,13 @@ async fn dashboard(State(state): State<AppState>, user: MaybeUser) -> AppResult<
             }
         })
         .collect();
+    // What the learner is doing comes first, then what is left to start, then what is done;
+    // catalog order within each.
+    courses.sort_by_key(|c| match c.state {
+        "in-progress" => 0,
+        "not-started" => 1,
+        _ => 2,
+    });
     drop(site);
     let certificates: Vec<_> = crate::certs::store::list_for(&state.db, &user.id)
         .await?

@@ -13,7 +13,8 @@ crate::on_both!(
     sign_out_invalidates,
     rate_limited_sign_in,
     cross_site_state_changes_are_refused,
-    bad_bodies_have_one_error_shape
+    bad_bodies_have_one_error_shape,
+    the_account_page_lists_courses_in_progress_first
 );
 
 async fn sign_up_and_me(app: TestApp) {
@@ -334,4 +335,58 @@ async fn bad_bodies_have_one_error_shape(app: TestApp) {
             a.text()
         );
     }
+}
+
+/// Three copies of the tiny course: the one in progress is listed first, then the one not
+/// started, then the completed one (catalog order would be alpha, beta, gamma).
+async fn the_account_page_lists_courses_in_progress_first(app: TestApp) {
+    let root = app.courses.parent().expect("the courses folder").join("three");
+    for id in ["alpha", "beta", "gamma"] {
+        crate::harness::copy_dir(&app.courses, &root.join(id));
+        let yaml = root.join(id).join("course.yaml");
+        let text = std::fs::read_to_string(&yaml).expect("course.yaml");
+        std::fs::write(&yaml, text.replace("id: tiny", &format!("id: {id}"))).expect("write");
+    }
+    app.state.publish(crate::harness::build_site(&root));
+    let who = app.sign_up("order@example.org").await;
+    let done = |course: &str, lesson: &str| json!({ "course": course, "lesson": lesson, "event": "completed" });
+    for body in [
+        done("beta", "first-steps"),
+        done("alpha", "first-steps"),
+        done("alpha", "all-question-types"),
+    ] {
+        let r = app.json(Method::POST, "/api/progress", Some(&who), &body).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text());
+    }
+    // Alpha's graded quiz, passed: alpha is completed.
+    let body = {
+        let site = app.state.site();
+        let quiz = site
+            .grading
+            .course("alpha")
+            .and_then(|c| c.quiz("final"))
+            .expect("the quiz");
+        let answers: serde_json::Map<String, serde_json::Value> = quiz
+            .questions
+            .iter()
+            .map(|q| (q.id.to_string(), crate::harness::right_answer(&q.key)))
+            .collect();
+        json!({ "attempt_id": "order-pass-0001", "version": quiz.version, "answers": answers })
+    };
+    let r = app
+        .json(
+            Method::POST,
+            "/api/courses/alpha/quizzes/final/attempts",
+            Some(&who),
+            &body,
+        )
+        .await;
+    assert_eq!(r.json()["course_completed"], true, "{}", r.text());
+    let page = app.get("/account/", Some(&who)).await.text();
+    let at = |href: &str| page.find(href).unwrap_or_else(|| panic!("{href} not on the page"));
+    let (a, b, g) = (at("../alpha/"), at("../beta/"), at("../gamma/"));
+    assert!(
+        b < g && g < a,
+        "beta (in progress), gamma (not started), alpha: {b} {g} {a}"
+    );
 }
