@@ -114,6 +114,16 @@ impl Course {
             .filter_map(|(m, id)| Some((m, self.lessons.iter().position(|l| &l.id == id)?)))
     }
 
+    /// Each module with its lessons, in course order: [`Course::lesson_order`] grouped by
+    /// module (the course page and `courses.json` show it).
+    pub fn modules_in_order(&self) -> Vec<(&Module, Vec<&Lesson>)> {
+        let mut modules: Vec<(&Module, Vec<&Lesson>)> = self.modules.iter().map(|m| (m, Vec::new())).collect();
+        for (module, i) in self.lesson_order() {
+            modules[module - 1].1.push(&self.lessons[i]);
+        }
+        modules
+    }
+
     /// Lessons in course order (module by module).
     pub fn ordered_lessons(&self) -> impl Iterator<Item = &Lesson> {
         self.lesson_order().map(|(_, i)| &self.lessons[i])

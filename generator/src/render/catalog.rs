@@ -97,14 +97,12 @@ pub fn public_catalog(courses: &[ParsedCourse]) -> Vec<u8> {
                         valid_for: cert.valid_for.map(|v| v.to_string()),
                     }),
                     modules: c
-                        .modules
-                        .iter()
-                        .map(|m| ModuleEntry {
+                        .modules_in_order()
+                        .into_iter()
+                        .map(|(m, lessons)| ModuleEntry {
                             title: &m.title,
-                            lessons: m
-                                .lessons
-                                .iter()
-                                .filter_map(|id| c.lessons.iter().find(|l| &l.id == id))
+                            lessons: lessons
+                                .into_iter()
                                 .map(|l| LessonEntry {
                                     id: l.id.as_str(),
                                     title: &l.title,

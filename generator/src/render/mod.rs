@@ -256,16 +256,14 @@ fn course_card(c: &Course) -> CourseCard {
 fn course_view(c: &Course) -> CourseView {
     let mut number = 0;
     let modules = c
-        .modules
-        .iter()
+        .modules_in_order()
+        .into_iter()
         .enumerate()
-        .map(|(i, m)| ModuleView {
+        .map(|(i, (m, lessons))| ModuleView {
             number: i + 1,
             title: m.title.clone(),
-            lessons: m
-                .lessons
-                .iter()
-                .filter_map(|id| c.lessons.iter().find(|l| &l.id == id))
+            lessons: lessons
+                .into_iter()
                 .map(|l| {
                     number += 1;
                     LessonLink {
