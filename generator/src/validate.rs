@@ -134,15 +134,11 @@ pub fn course_rules(c: &ParsedCourse) -> Diagnostics {
     }
     let mut quiz_ids: HashMap<&str, &str> = HashMap::new();
     for l in &c.lessons {
-        for q in &l.quizzes {
-            if let Some(first) = quiz_ids.insert(q.quiz.id.as_str(), &l.file) {
+        for (quiz, q) in l.lesson.quizzes.iter().zip(&l.quizzes) {
+            if let Some(first) = quiz_ids.insert(quiz.id.as_str(), &l.file) {
                 diags.push(
-                    Diagnostic::error(
-                        &l.file,
-                        q.pos,
-                        format!("quiz id `{}` is also used in {first}", q.quiz.id),
-                    )
-                    .with_help("quiz ids are unique within a course and stable forever; choose another id"),
+                    Diagnostic::error(&l.file, q.pos, format!("quiz id `{}` is also used in {first}", quiz.id))
+                        .with_help("quiz ids are unique within a course and stable forever; choose another id"),
                 );
             }
         }
@@ -179,9 +175,9 @@ fn lesson_warnings(l: &ParsedLesson, diags: &mut Diagnostics) {
             .with_help("add `objectives:` to the front matter: what the learner can do after the lesson"),
         );
     }
-    for q in &l.quizzes {
-        for (question, source) in q.quiz.questions.iter().zip(&q.questions) {
-            if q.quiz.graded && !source.has_explanation {
+    for (quiz, q) in l.lesson.quizzes.iter().zip(&l.quizzes) {
+        for (question, source) in quiz.questions.iter().zip(&q.questions) {
+            if quiz.graded && !source.has_explanation {
                 diags.push(
                     Diagnostic::warning(
                         &l.file,
@@ -273,7 +269,7 @@ pub fn anchor_ids(l: &ParsedLesson) -> HashSet<String> {
         .headings
         .iter()
         .map(|h| h.id.clone())
-        .chain(l.quizzes.iter().map(|q| format!("quiz-{}", q.quiz.id)))
+        .chain(l.lesson.quizzes.iter().map(|q| format!("quiz-{}", q.id)))
         .collect()
 }
 

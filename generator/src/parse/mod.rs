@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::shuffle::{CourseShuffle, ShuffleKey};
 use markdown::{Body, LinkContext, LinkMap, LinkTarget};
-use quiz::ParsedQuiz;
+use quiz::QuizSource;
 use yaml::{CourseYaml, LessonFront, from_yaml, from_yaml_all, locate_key, split_front_matter};
 
 /// A course after parsing, with what validation needs to point at the source.
@@ -54,7 +54,8 @@ pub struct ParsedLesson {
     pub lesson: Lesson,
     pub id_pos: Pos,
     pub body: Body,
-    pub quizzes: Vec<ParsedQuiz>,
+    /// Where each of `lesson.quizzes` is in the file (same index).
+    pub quizzes: Vec<QuizSource>,
 }
 
 /// A lesson's front matter as pass 1 reads it (see [`parts::LessonHead`]).
@@ -194,11 +195,11 @@ fn parse_lesson(
     let mut body = markdown::render_body(&file.text, front.body_offset, &file.path, ctx);
     diags.append(&mut body.diagnostics);
     let mut texts = markdown::Snippets::new(&file.path, Some(ctx));
-    let quizzes: Vec<ParsedQuiz> = body
+    let (quizzes, sources): (Vec<crate::model::Quiz>, Vec<QuizSource>) = body
         .quizzes
         .iter()
         .filter_map(|block| quiz::parse_quiz(&block.yaml, block.fence, &mut texts, &mut diags))
-        .collect();
+        .unzip();
     diags.append(&mut texts.diagnostics);
     body.anchors.append(&mut texts.anchors);
     body.assets_used.append(&mut texts.assets_used);
@@ -248,7 +249,7 @@ fn parse_lesson(
         estimated_minutes,
         objectives,
         source: file.path.clone(),
-        quizzes: quizzes.iter().map(|q| q.quiz.clone()).collect(),
+        quizzes,
     };
     (
         ParsedLesson {
@@ -257,7 +258,7 @@ fn parse_lesson(
             lesson,
             id_pos: front.id_pos,
             body,
-            quizzes,
+            quizzes: sources,
         },
         diags,
     )

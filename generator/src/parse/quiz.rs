@@ -51,8 +51,9 @@ struct RawOption {
 
 /// A parsed quiz with where its parts are, for later warnings.
 #[derive(Clone, Debug)]
-pub struct ParsedQuiz {
-    pub quiz: Quiz,
+/// Where a quiz and its questions are in the lesson file, for the checks `validate` runs; the
+/// quiz itself goes into the lesson (`Lesson::quizzes`, same index), so it is held once.
+pub struct QuizSource {
     pub pos: Pos,
     pub questions: Vec<QuestionSource>,
 }
@@ -72,7 +73,7 @@ pub fn parse_quiz(
     fence: Pos,
     texts: &mut Snippets<'_, '_>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<ParsedQuiz> {
+) -> Option<(Quiz, QuizSource)> {
     let file = texts.file();
     let first_line = fence.line + 1;
     let raw: RawQuiz = from_yaml_all(yaml, file, first_line, "quiz block", diags)?;
@@ -113,16 +114,18 @@ pub fn parse_quiz(
             sources.push(source);
         }
     }
-    Some(ParsedQuiz {
-        quiz: Quiz {
+    Some((
+        Quiz {
             id: QuizId::new(raw.id),
             title: raw.title,
             graded: raw.graded.unwrap_or(true),
             questions,
         },
-        pos: quiz_pos,
-        questions: sources,
-    })
+        QuizSource {
+            pos: quiz_pos,
+            questions: sources,
+        },
+    ))
 }
 
 fn invalid_id(file: &str, pos: Pos, what: &str, id: &str) -> Diagnostic {
@@ -542,7 +545,7 @@ fn scalar(v: &serde_yaml::Value) -> String {
 mod tests {
     use super::*;
 
-    fn parse(yaml: &str) -> (Option<ParsedQuiz>, Vec<Diagnostic>) {
+    fn parse(yaml: &str) -> (Option<(Quiz, QuizSource)>, Vec<Diagnostic>) {
         let map = crate::parse::markdown::LinkMap::new();
         let ctx = crate::parse::markdown::LinkContext {
             map: &map,
@@ -561,7 +564,7 @@ mod tests {
         let yaml = "id: q\nquestions:\n  - id: m\n    type: match\n    prompt: P\n    pairs:\n      - [SPF, senders]\n      - {left: DKIM, right: signatures}\n      - [DMARC, \"policy: reject\"]\n";
         let (quiz, diags) = parse(yaml);
         assert!(diags.is_empty(), "{diags:?}");
-        let QuestionKind::Match { pairs } = &quiz.expect("quiz").quiz.questions[0].kind else {
+        let QuestionKind::Match { pairs } = &quiz.expect("quiz").0.questions[0].kind else {
             panic!("a match question");
         };
         let lefts: Vec<&str> = pairs.iter().map(|p| p.0.as_str()).collect();
@@ -621,12 +624,12 @@ questions:
         let (quiz, diags) = parse(yaml);
         assert!(diags.is_empty(), "{diags:?}");
         let quiz = quiz.expect("quiz");
-        let types: Vec<_> = quiz.quiz.questions.iter().map(|q| q.kind.type_name()).collect();
+        let types: Vec<_> = quiz.0.questions.iter().map(|q| q.kind.type_name()).collect();
         assert_eq!(types, QUESTION_TYPES);
-        assert!(quiz.quiz.graded);
-        assert_eq!(quiz.questions[0].pos, Pos::new(13, 5));
-        assert_eq!(quiz.questions[0].options_without_feedback, Vec::<Pos>::new());
-        assert_eq!(quiz.questions[1].options_without_feedback, Vec::<Pos>::new());
+        assert!(quiz.0.graded);
+        assert_eq!(quiz.1.questions[0].pos, Pos::new(13, 5));
+        assert_eq!(quiz.1.questions[0].options_without_feedback, Vec::<Pos>::new());
+        assert_eq!(quiz.1.questions[1].options_without_feedback, Vec::<Pos>::new());
     }
 
     #[test]
