@@ -12,8 +12,9 @@
 // The course is fixtures/journey, copied into a temp dir with a fresh data dir per run. Its
 // graded quiz's right answers are known here by their option TEXT: the displayed positions are
 // shuffled with the server's secret, so a position says nothing.
-// WAYPOST_SCREENSHOT_DIR=dir saves screenshots (journey 5 always; any journey on failure —
-// without it, failure screenshots go to a temp dir whose path is printed). JOURNEY_DEBUG=1 prints
+// WAYPOST_SCREENSHOT_DIR=dir saves screenshots (the failed graded quiz; journey 5's mobile dark
+// pages), and any journey's pages on failure (without it, failure screenshots go to a temp dir
+// whose path is printed). JOURNEY_DEBUG=1 prints
 // each step with the seconds since start.
 
 import { describe, it, before, after } from 'node:test';
@@ -225,7 +226,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
     let visitor = null;
     await withFailureShots('journey-2', () => [page, visitor], async () => {
       // Anonymous: the practice quiz and "Mark lesson complete" on lesson 1.
-      step('Anonymous: the practice quiz and "Mark l');
+      step('Anonymous');
       await visit(page, base + LESSON1);
       await page.locator(`${PRACTICE} label`, { hasText: 'True' }).click();
       await page.locator(`${PRACTICE} [data-quiz-submit]`).click();
@@ -239,7 +240,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.equal(local[COURSE].quizzes['warm-up'].passed, true);
 
       // Sign up through the account page's form, coming back to the course page.
-      step("Sign up through the account page's form,");
+      step('Sign up through');
       await visit(page, `${base}account/sign-up?next=${encodeURIComponent(`/${COURSE}/index.html`)}`);
       assert.equal((await page.locator('h1').innerText()).trim(), 'Create your account');
       const signUpAxe = await axeViolations(page);
@@ -254,7 +255,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.deepEqual(JSON.parse(merge.body), { recorded: 1, ignored: 0 }, 'the anonymous lesson is merged into the new account');
 
       // The account has it; the course page shows it.
-      step('The account has it; the course page show');
+      step('The account has it');
       const p1 = await progressOf(page);
       assert.deepEqual(p1.lessons_completed, ['first-steps'], JSON.stringify(p1));
       assert.equal(p1.state, 'in-progress');
@@ -266,7 +267,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.equal(await page.locator('[data-certificate-offer]').isVisible(), false, 'no certificate offer before completion');
 
       // Lesson 2: the graded quiz; its page ships no key.
-      step('Lesson 2: the graded quiz; its page ship');
+      step('Lesson 2');
       await page.locator('[data-start]').click();
       await page.waitForURL(`${base}${LESSON2}`);
       const source = await (await context.request.get(base + LESSON2)).text();
@@ -278,7 +279,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       await page.waitForFunction((sel) => !document.querySelector(`${sel} [data-quiz-submit]`).disabled, QUIZ);
 
       // Fail it: 1 of 3.
-      step('Fail it: 1 of 3.');
+      step('Fail it 1 of 3');
       await chooseByText(page, QUIZ, WRONG);
       await submit.click();
       const [failedResp] = await apiCalls(page, 'POST', '/quizzes/final/attempts');
@@ -299,7 +300,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       const results = await resultTexts(page, QUIZ);
       assert.deepEqual(results.map((t) => t.replace(/^\W+/, '')), ['Incorrect', 'Correct', 'Incorrect'], `per-question results: ${JSON.stringify(results)}`);
       // The page, too, names which were wrong and nothing of their right options.
-      step('The page, too, names which were wrong an');
+      step('The page too names which were ');
       const shown = await page.$eval(QUIZ, (s) => ({
         keys: s.querySelectorAll('[data-key]').length,
         rightMarks: s.querySelectorAll('.is-right, .option-mark').length,
@@ -317,7 +318,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.deepEqual(failedAxe, [], `axe on the graded quiz after a wrong answer:\n${failedAxe.join('\n')}`);
 
       // Pass it.
-      step('Pass it.');
+      step('Pass it');
       await page.locator(`${QUIZ} [data-quiz-reset]`).click();
       await chooseByText(page, QUIZ, RIGHT);
       await submit.click();
@@ -329,7 +330,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.deepEqual((await resultTexts(page, QUIZ)).map((t) => t.replace(/^\W+/, '')), ['Correct', 'Correct', 'Correct']);
 
       // The course is completed: course page, account API.
-      step('The course is completed: course page, ac');
+      step('The course is completed course');
       const p2 = await progressOf(page);
       assert.equal(p2.state, 'completed', JSON.stringify(p2));
       assert.deepEqual(p2.lessons_completed, ['first-steps', 'final-check']);
@@ -340,7 +341,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       await textBecomes(page, '[data-start]', 'Review course');
 
       // "Get your certificate".
-      step('"Get your certificate".');
+      step('Get your certificate');
       const offer = page.locator('[data-certificate-offer]');
       await offer.locator('form').waitFor({ state: 'visible', timeout: 10_000 });
       assert.equal(await offer.getByLabel('Name to print on the certificate').inputValue(), 'Jules Journey');
@@ -356,7 +357,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.equal((await page.locator('.certificate-status').innerText()).trim(), 'Valid');
 
       // The PDF link gives a real PDF.
-      step('The PDF link gives a real PDF.');
+      step('The PDF link gives a real PDF');
       const pdfHref = await page.getByRole('link', { name: 'Download PDF' }).getAttribute('href');
       const pdf = await context.request.get(new URL(pdfHref, page.url()).href);
       assert.equal(pdf.status(), 200);
@@ -367,7 +368,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.deepEqual(realProblems(problems), [], `console or CSP problems:${fmtList(realProblems(problems))}`);
 
       // An anonymous visitor in a new context: /verify/{id} says valid.
-      step('An anonymous visitor in a new context: /');
+      step('An anonymous visitor in a new ');
       const anon = await open();
       visitor = anon.page;
       await visit(visitor, `${base}verify/${id}`);
@@ -386,11 +387,13 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       await visit(page, base + LESSON2);
       await page.waitForFunction((sel) => !document.querySelector(`${sel} [data-quiz-submit]`).disabled, QUIZ);
       const unseen = [];
+      let stops = 0;
 
       /** Press `key` until the focused element satisfies `test` (checked in the page); focus must be visible at every stop. */
       async function pressUntil(key, test, arg, max = 80) {
         for (let i = 0; i < max; i += 1) {
           await page.keyboard.press(key);
+          stops += 1;
           const problem = await focusProblem(page);
           if (problem) unseen.push(problem);
           if (await page.evaluate(test, arg)) return;
@@ -455,6 +458,7 @@ describe('learner journeys against waypost serve', { timeout: 240_000 }, () => {
       assert.match(await waitForStatus(page, QUIZ, /Passed/), /You scored 100% — 3 of 3 correct/);
       const p = await progressOf(page);
       assert.equal(p.state, 'completed', JSON.stringify(p));
+      assert.ok(stops >= 10, `focus was checked at ${stops} Tab stops`);
       assert.deepEqual(unseen, [], `focus was not visible at:${fmtList(unseen)}`);
       assert.deepEqual(realProblems(problems), [], `console or CSP problems:${fmtList(realProblems(problems))}`);
     });
