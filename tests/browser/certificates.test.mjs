@@ -6,34 +6,13 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 
-import { HERE, launchBrowser, openPage, settle, axeViolations, fmtList } from './helpers.mjs';
+import { HERE, launchBrowser, openPage, settle, axeViolations, fmtList, startWaypost } from './helpers.mjs';
 
 const COURSE = path.resolve(HERE, '../verifiers/course');
-
-function startServer(dir) {
-  const bin = process.env.WAYPOST_BIN;
-  if (!bin) throw new Error('WAYPOST_BIN is not set: run the suite with `bash tests/browser/run.sh`');
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['WAYPOST_SIGNING_KEY_FILE', 'WAYPOST_DATABASE_URL', 'WAYPOST_BASE_URL']) delete env[k];
-  const child = spawn(bin, ['serve', path.join(dir, 'courses'), '--data-dir', path.join(dir, 'data'), '--listen', '127.0.0.1:0'], { env });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const url = new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const m = /^Waypost is serving .* at (\S+)/.exec(line);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`waypost serve exited (${code}):\n${log}`)));
-  });
-  return { child, url };
-}
 
 describe('certificates', { timeout: 120_000 }, () => {
   let dir;
@@ -44,7 +23,7 @@ describe('certificates', { timeout: 120_000 }, () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waypost-certs-'));
     fs.cpSync(COURSE, path.join(dir, 'courses/verifier-course'), { recursive: true });
-    server = startServer(dir);
+    server = startWaypost(dir);
     base = await server.url;
     browser = await launchBrowser();
   });

@@ -7,8 +7,10 @@
 //   WAYPOST_HOSTILE_SITE  fixtures/hostile built with `waypost build`
 //   CHROMIUM              the browser binary (default /usr/bin/chromium)
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -234,3 +236,28 @@ export function useSite(variable, serverOptions = {}) {
 }
 
 export const fmtList = (lines) => (lines.length ? `\n${lines.join('\n')}` : '');
+
+/**
+ * Starts the real `waypost serve` (WAYPOST_BIN) on `dir/courses` with the data dir `dir/data` on a
+ * free loopback port; `url` resolves to the address it prints.
+ * @param {string} dir
+ * @returns {{child: import('node:child_process').ChildProcess, url: Promise<string>}}
+ */
+export function startWaypost(dir) {
+  const bin = process.env.WAYPOST_BIN;
+  if (!bin) throw new Error('WAYPOST_BIN is not set: run the suite with `bash tests/browser/run.sh`');
+  const env = { ...process.env, NO_COLOR: '1' };
+  for (const k of ['WAYPOST_SIGNING_KEY_FILE', 'WAYPOST_DATABASE_URL', 'WAYPOST_BASE_URL']) delete env[k];
+  const child = spawn(bin, ['serve', path.join(dir, 'courses'), '--data-dir', path.join(dir, 'data'), '--listen', '127.0.0.1:0'], { env });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const url = new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const m = /^Waypost is serving .* at (\S+)/.exec(line);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`waypost serve exited (${code}):\n${log}`)));
+  });
+  return { child, url };
+}

@@ -19,13 +19,11 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 
-import { HERE, launchBrowser, openPage, axeViolations, resultTexts, waitForStatus, fmtList } from './helpers.mjs';
+import { HERE, launchBrowser, openPage, axeViolations, resultTexts, waitForStatus, fmtList, startWaypost } from './helpers.mjs';
 
 const COURSE_DIR = path.join(HERE, 'fixtures/journey');
 const COURSE = 'journey-course';
@@ -49,25 +47,6 @@ const WRONG = {
 // Texts that only a right answer may reveal: the explanations of the two wrongly answered
 // questions (explanations come only with right answers) and the answer words themselves.
 const SECRETS_OF_WRONG = ['RFC 7208', "sending domain's DNS"];
-
-function startWaypost(dir) {
-  const bin = process.env.WAYPOST_BIN;
-  if (!bin) throw new Error('WAYPOST_BIN is not set: run the suite with `bash tests/browser/run.sh`');
-  const env = { ...process.env, NO_COLOR: '1' };
-  for (const k of ['WAYPOST_SIGNING_KEY_FILE', 'WAYPOST_DATABASE_URL', 'WAYPOST_BASE_URL']) delete env[k];
-  const child = spawn(bin, ['serve', path.join(dir, 'courses'), '--data-dir', path.join(dir, 'data'), '--listen', '127.0.0.1:0'], { env });
-  let log = '';
-  child.stderr.on('data', (d) => { log += d; });
-  const url = new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const m = /^Waypost is serving .* at (\S+)/.exec(line);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`waypost serve exited (${code}):\n${log}`)));
-  });
-  return { child, url };
-}
 
 const T0 = Date.now();
 const step = (m) => { if (process.env.JOURNEY_DEBUG) console.log(`# ${((Date.now() - T0) / 1000).toFixed(1)} s: ${m}`); };
