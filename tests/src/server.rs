@@ -232,10 +232,22 @@ impl Learner {
     }
 }
 
-/// A fresh PostgreSQL database on the server `WAYPOST_TEST_POSTGRES` names (via `psql`),
-/// or `None` when the variable is unset.
+/// The PostgreSQL server the database tests also run on: `WAYPOST_TEST_POSTGRES`, or `None`
+/// (those tests then skip). With `WAYPOST_REQUIRE_POSTGRES` set (`.ci/run` sets it), a
+/// missing server is a failure, not a skip.
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("WAYPOST_TEST_POSTGRES").ok();
+    assert!(
+        url.is_some() || std::env::var_os("WAYPOST_REQUIRE_POSTGRES").is_none(),
+        "WAYPOST_REQUIRE_POSTGRES is set but WAYPOST_TEST_POSTGRES is not: the PostgreSQL runs would be skipped"
+    );
+    url
+}
+
+/// A fresh PostgreSQL database on the server [`postgres_admin_url`] names (via `psql`), or
+/// `None` when there is none.
 pub fn fresh_postgres(name: &str) -> Option<String> {
-    let admin = std::env::var("WAYPOST_TEST_POSTGRES").ok()?;
+    let admin = postgres_admin_url()?;
     let status = Command::new("psql")
         .arg(&admin)
         .args([

@@ -17,7 +17,7 @@ crate::on_both!(
     the_account_page_lists_courses_in_progress_first
 );
 
-async fn sign_up_and_me(app: TestApp) {
+async fn sign_up_and_me(app: &TestApp) {
     let anon = app.get("/api/me", None).await;
     assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
     assert_eq!(anon.error_code(), "unauthorized");
@@ -58,7 +58,7 @@ async fn sign_up_and_me(app: TestApp) {
     assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
 }
 
-async fn sign_up_validation(app: TestApp) {
+async fn sign_up_validation(app: &TestApp) {
     let cases = [
         (
             json!({ "email": "not-an-email", "display_name": "A", "password": "correct horse battery" }),
@@ -109,7 +109,7 @@ async fn sign_up_validation(app: TestApp) {
     assert_eq!(n, 1);
 }
 
-async fn sign_in_same_answer_and_new_session(app: TestApp) {
+async fn sign_in_same_answer_and_new_session(app: &TestApp) {
     let learner = app.sign_up("c@example.org").await;
     let wrong = app
         .json(
@@ -149,7 +149,7 @@ async fn sign_in_same_answer_and_new_session(app: TestApp) {
     );
 }
 
-async fn sign_out_invalidates(app: TestApp) {
+async fn sign_out_invalidates(app: &TestApp) {
     let learner = app.sign_up("d@example.org").await;
     let other = app
         .json(
@@ -215,7 +215,7 @@ async fn sign_out_invalidates(app: TestApp) {
     );
 }
 
-async fn rate_limited_sign_in(app: TestApp) {
+async fn rate_limited_sign_in(app: &TestApp) {
     app.sign_up("e@example.org").await;
     for i in 0..10 {
         let a = app
@@ -258,7 +258,7 @@ async fn rate_limited_sign_in(app: TestApp) {
     assert!(form.text().contains("Too many attempts"));
 }
 
-async fn cross_site_state_changes_are_refused(app: TestApp) {
+async fn cross_site_state_changes_are_refused(app: &TestApp) {
     let learner = app.sign_up("f@example.org").await;
     let body = json!({ "course": "tiny", "lesson": "first-steps", "event": "completed" }).to_string();
     for extra in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
@@ -305,7 +305,7 @@ async fn cross_site_state_changes_are_refused(app: TestApp) {
     );
 }
 
-async fn bad_bodies_have_one_error_shape(app: TestApp) {
+async fn bad_bodies_have_one_error_shape(app: &TestApp) {
     let cases: [(&str, Option<&str>, Vec<u8>, u16); 4] = [
         ("/api/users", Some("application/json"), b"{not json".to_vec(), 400),
         (
@@ -339,7 +339,7 @@ async fn bad_bodies_have_one_error_shape(app: TestApp) {
 
 /// Three copies of the tiny course: the one in progress is listed first, then the one not
 /// started, then the completed one (catalog order would be alpha, beta, gamma).
-async fn the_account_page_lists_courses_in_progress_first(app: TestApp) {
+async fn the_account_page_lists_courses_in_progress_first(app: &TestApp) {
     let root = app.courses.parent().expect("the courses folder").join("three");
     for id in ["alpha", "beta", "gamma"] {
         crate::harness::copy_dir(&app.courses, &root.join(id));

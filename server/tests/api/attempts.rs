@@ -33,7 +33,7 @@ async fn submit(
     .await
 }
 
-async fn fail_then_pass_completes_the_course(app: TestApp) {
+async fn fail_then_pass_completes_the_course(app: &TestApp) {
     let learner = app.sign_up("g@example.org").await;
     app.json(
         Method::POST,
@@ -42,8 +42,8 @@ async fn fail_then_pass_completes_the_course(app: TestApp) {
         &json!({ "course": "tiny", "lesson": "first-steps", "event": "completed" }),
     )
     .await;
-    let (version, wrong) = answers(&app, "final", &["pick-one", "tf"]);
-    let failed = submit(&app, &learner, "attempt-0001", &version, &wrong).await;
+    let (version, wrong) = answers(app, "final", &["pick-one", "tf"]);
+    let failed = submit(app, &learner, "attempt-0001", &version, &wrong).await;
     assert_eq!(failed.status, StatusCode::CREATED, "{}", failed.text());
     let f = failed.json();
     assert_eq!(f["passed"], false);
@@ -53,8 +53,8 @@ async fn fail_then_pass_completes_the_course(app: TestApp) {
     assert_eq!(f["questions"]["pick-one"]["correct"], false);
     assert_eq!(f["questions"]["steps"]["correct"], true);
     assert_eq!(f["course_completed"], false);
-    let (_, right) = answers(&app, "final", &[]);
-    let passed = submit(&app, &learner, "attempt-0002", &version, &right).await;
+    let (_, right) = answers(app, "final", &[]);
+    let passed = submit(app, &learner, "attempt-0002", &version, &right).await;
     let p = passed.json();
     assert_eq!(p["passed"], true, "{p}");
     assert_eq!(p["score"], 100);
@@ -67,14 +67,14 @@ async fn fail_then_pass_completes_the_course(app: TestApp) {
     assert_eq!(list["attempts"].as_array().map(Vec::len), Some(2));
 }
 
-async fn retries_count_once(app: TestApp) {
+async fn retries_count_once(app: &TestApp) {
     let learner = app.sign_up("r@example.org").await;
-    let (version, wrong) = answers(&app, "final", &["typed"]);
-    let first = submit(&app, &learner, "retry-0001", &version, &wrong).await;
+    let (version, wrong) = answers(app, "final", &["typed"]);
+    let first = submit(app, &learner, "retry-0001", &version, &wrong).await;
     assert_eq!(first.status, StatusCode::CREATED);
     // The same attempt id again (a retry after a lost response), even with other answers.
-    let (_, right) = answers(&app, "final", &[]);
-    let again = submit(&app, &learner, "retry-0001", &version, &right).await;
+    let (_, right) = answers(app, "final", &[]);
+    let again = submit(app, &learner, "retry-0001", &version, &right).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.json(), first.json(), "a replay returns the stored result");
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attempts")
@@ -109,16 +109,16 @@ async fn retries_count_once(app: TestApp) {
     assert_eq!(n, 2);
 }
 
-async fn stale_and_unknown(app: TestApp) {
+async fn stale_and_unknown(app: &TestApp) {
     let learner = app.sign_up("s@example.org").await;
-    let (version, right) = answers(&app, "final", &[]);
-    let stale = submit(&app, &learner, "stale-0001", "0000000000000000", &right).await;
+    let (version, right) = answers(app, "final", &[]);
+    let stale = submit(app, &learner, "stale-0001", "0000000000000000", &right).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.error_code(), "quiz_changed");
     let mut extra = right.clone();
     extra["no-such-question"] = json!("0");
     assert_eq!(
-        submit(&app, &learner, "stale-0002", &version, &extra).await.status,
+        submit(app, &learner, "stale-0002", &version, &extra).await.status,
         StatusCode::NOT_FOUND
     );
     for path in [
@@ -147,7 +147,7 @@ async fn stale_and_unknown(app: TestApp) {
             .body
         );
     }
-    let bad_id = submit(&app, &learner, "short", &version, &right).await;
+    let bad_id = submit(app, &learner, "short", &version, &right).await;
     assert_eq!(bad_id.status, StatusCode::UNPROCESSABLE_ENTITY);
     let wrong_types = app
         .json(
@@ -170,17 +170,17 @@ async fn stale_and_unknown(app: TestApp) {
     assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Garbage answers of every JSON type are graded wrong, never a 500.
     let garbage = json!({ "pick-one": {"a": 1}, "pick-many": "0", "tf": "yes", "typed": 5, "count": "many", "steps": [99, -1, "x"], "pairs": [1, 2] });
-    let g = submit(&app, &learner, "garbage-0001", &version, &garbage).await;
+    let g = submit(app, &learner, "garbage-0001", &version, &garbage).await;
     assert_eq!(g.status, StatusCode::CREATED, "{}", g.text());
     assert_eq!(g.json()["right"], 0);
 }
 
 /// Invariant 1 on the API: no response before a right answer holds that question's key.
-async fn no_key_before_a_right_answer(app: TestApp) {
+async fn no_key_before_a_right_answer(app: &TestApp) {
     let learner = app.sign_up("k@example.org").await;
     let wrong_ids = ["pick-one", "pick-many", "tf", "typed", "count", "steps", "pairs"];
-    let (version, wrong) = answers(&app, "final", &wrong_ids);
-    let a = submit(&app, &learner, "keys-0001", &version, &wrong).await;
+    let (version, wrong) = answers(app, "final", &wrong_ids);
+    let a = submit(app, &learner, "keys-0001", &version, &wrong).await;
     let body = a.json();
     for id in wrong_ids {
         let q = &body["questions"][id];
@@ -206,7 +206,7 @@ async fn no_key_before_a_right_answer(app: TestApp) {
     assert!(!page.contains("data-key"), "a graded quiz page carries no key");
 }
 
-async fn attempt_limits(app: TestApp) {
+async fn attempt_limits(app: &TestApp) {
     let yaml = std::fs::read_to_string(app.courses.join("course.yaml")).expect("course.yaml");
     std::fs::write(
         app.courses.join("course.yaml"),
@@ -215,26 +215,26 @@ async fn attempt_limits(app: TestApp) {
     .expect("write");
     app.republish();
     let learner = app.sign_up("l@example.org").await;
-    let (version, wrong) = answers(&app, "final", &["tf", "typed"]);
+    let (version, wrong) = answers(app, "final", &["tf", "typed"]);
     assert_eq!(
-        submit(&app, &learner, "limit-0001", &version, &wrong).await.status,
+        submit(app, &learner, "limit-0001", &version, &wrong).await.status,
         StatusCode::CREATED
     );
     assert_eq!(
-        submit(&app, &learner, "limit-0002", &version, &wrong).await.status,
+        submit(app, &learner, "limit-0002", &version, &wrong).await.status,
         StatusCode::CREATED
     );
-    let third = submit(&app, &learner, "limit-0003", &version, &wrong).await;
+    let third = submit(app, &learner, "limit-0003", &version, &wrong).await;
     assert_eq!(third.status, StatusCode::CONFLICT, "{}", third.text());
     assert_eq!(third.error_code(), "no_attempts_left");
     // A replay of an attempt that was recorded is still answered.
     assert_eq!(
-        submit(&app, &learner, "limit-0002", &version, &wrong).await.status,
+        submit(app, &learner, "limit-0002", &version, &wrong).await.status,
         StatusCode::OK
     );
 }
 
-async fn edits_keep_completion(app: TestApp) {
+async fn edits_keep_completion(app: &TestApp) {
     let learner = app.sign_up("h@example.org").await;
     app.json(
         Method::POST,
@@ -243,8 +243,8 @@ async fn edits_keep_completion(app: TestApp) {
         &json!({ "lessons": [{ "course": "tiny", "lesson": "first-steps" }] }),
     )
     .await;
-    let (version, right) = answers(&app, "final", &[]);
-    let p = submit(&app, &learner, "edit-0001", &version, &right).await.json();
+    let (version, right) = answers(app, "final", &[]);
+    let p = submit(app, &learner, "edit-0001", &version, &right).await.json();
     assert_eq!(p["course_completed"], true);
     let old_hashes: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM attempt_answers ORDER BY question_id")
         .fetch_all(&app.state.db.pool)
@@ -265,7 +265,7 @@ async fn edits_keep_completion(app: TestApp) {
         .expect("hashes");
     assert_eq!(hashes, old_hashes);
     // The old page's version is still current for the unchanged final quiz.
-    let (new_version, _) = answers(&app, "final", &[]);
+    let (new_version, _) = answers(app, "final", &[]);
     assert_eq!(
         new_version, version,
         "an edit elsewhere does not change this quiz's version"
@@ -279,6 +279,6 @@ async fn edits_keep_completion(app: TestApp) {
         &json!({ "lessons": [{ "course": "tiny", "lesson": "first-steps" }] }),
     )
     .await;
-    let done = submit(&app, &newcomer, "edit-0002", &version, &right).await.json();
+    let done = submit(app, &newcomer, "edit-0002", &version, &right).await.json();
     assert_eq!(done["course_completed"], false, "{done}");
 }

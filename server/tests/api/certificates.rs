@@ -87,8 +87,8 @@ async fn make_admin(app: &TestApp, who: &Learner) {
         .expect("role set");
 }
 
-async fn no_certificate_without_completion_then_idempotent(app: TestApp) {
-    let amira = learner(&app, "amira@example.org").await;
+async fn no_certificate_without_completion_then_idempotent(app: &TestApp) {
+    let amira = learner(app, "amira@example.org").await;
     // Lesson done but the graded quiz not passed: refused, nothing stored.
     app.json(
         Method::POST,
@@ -133,7 +133,7 @@ async fn no_certificate_without_completion_then_idempotent(app: TestApp) {
         StatusCode::FORBIDDEN
     );
 
-    pass_final(&app, &amira, "amira-final-1").await;
+    pass_final(app, &amira, "amira-final-1").await;
     let offer = app.get(CERT, Some(&amira)).await.json();
     assert_eq!(offer["eligible"], true, "{offer}");
     let first = app
@@ -212,11 +212,11 @@ async fn no_certificate_without_completion_then_idempotent(app: TestApp) {
     );
 }
 
-async fn someone_elses_certificate_is_not_found(app: TestApp) {
-    let a = learner(&app, "a@example.org").await;
-    let b = learner(&app, "b@example.org").await;
-    complete(&app, &a, "a-final-1").await;
-    let id = issue(&app, &a, "A").await["id"].as_str().expect("id").to_owned();
+async fn someone_elses_certificate_is_not_found(app: &TestApp) {
+    let a = learner(app, "a@example.org").await;
+    let b = learner(app, "b@example.org").await;
+    complete(app, &a, "a-final-1").await;
+    let id = issue(app, &a, "A").await["id"].as_str().expect("id").to_owned();
     let theirs = app.get(&format!("/api/certificates/{id}"), Some(&b)).await;
     let missing = app.get("/api/certificates/AAAAAAAAAAAAAAAAAAAAAA", Some(&b)).await;
     assert_eq!(theirs.status, StatusCode::NOT_FOUND);
@@ -243,12 +243,12 @@ async fn someone_elses_certificate_is_not_found(app: TestApp) {
     );
 }
 
-async fn admin_revokes_with_a_reason(app: TestApp) {
-    let a = learner(&app, "rev@example.org").await;
-    let admin = learner(&app, "admin@example.org").await;
-    make_admin(&app, &admin).await;
-    complete(&app, &a, "rev-final-1").await;
-    let cert = issue(&app, &a, "Revoked Person").await;
+async fn admin_revokes_with_a_reason(app: &TestApp) {
+    let a = learner(app, "rev@example.org").await;
+    let admin = learner(app, "admin@example.org").await;
+    make_admin(app, &admin).await;
+    complete(app, &a, "rev-final-1").await;
+    let cert = issue(app, &a, "Revoked Person").await;
     let id = cert["id"].as_str().expect("id").to_owned();
     let cred = app.get(&format!("/certificates/{id}.json"), None).await.json();
     let index: i64 = cred["credentialStatus"]["statusListIndex"]
@@ -272,10 +272,10 @@ async fn admin_revokes_with_a_reason(app: TestApp) {
     assert_eq!(r.json()["certificate"]["revocation_reason"], "issued in error");
     let page = app.get(&format!("/certificates/{id}"), None).await.text();
     assert!(page.contains("Revoked") && page.contains("issued in error"));
-    let v = verify(&app, &id).await;
+    let v = verify(app, &id).await;
     assert_eq!(v["certificate"]["status"], "revoked");
     let jwt = app.get(&format!("/certificates/{id}.jwt"), None).await.text();
-    assert_eq!(verify(&app, &jwt).await["certificate"]["status"], "revoked");
+    assert_eq!(verify(app, &jwt).await["certificate"]["status"], "revoked");
     let list = app.get("/status/1", None).await.json();
     let encoded = list["credentialSubject"]["encodedList"].as_str().expect("list");
     assert_eq!(
@@ -302,7 +302,7 @@ async fn admin_revokes_with_a_reason(app: TestApp) {
     .await
     .expect("the CLI path revokes");
     assert_eq!(
-        verify(&app, &id).await["certificate"]["revocation_reason"],
+        verify(app, &id).await["certificate"]["revocation_reason"],
         "issued in error"
     );
     // Asking again does not undo a revocation.
@@ -321,12 +321,12 @@ async fn admin_revokes_with_a_reason(app: TestApp) {
     );
 }
 
-async fn expiry_and_renewal_on_the_injected_clock(app: TestApp) {
+async fn expiry_and_renewal_on_the_injected_clock(app: &TestApp) {
     let now = waypost::db::now_ms();
     app.state.certs.clock.set_ms(now);
-    let a = learner(&app, "renew@example.org").await;
-    complete(&app, &a, "renew-final-1").await;
-    let old = issue(&app, &a, "Renewing Learner").await;
+    let a = learner(app, "renew@example.org").await;
+    complete(app, &a, "renew-final-1").await;
+    let old = issue(app, &a, "Renewing Learner").await;
     let old_id = old["id"].as_str().expect("id").to_owned();
     assert_eq!(old["renewal_due"], false);
     // 350 days on: it ends in about two weeks, so renewal is open (30 days before the end).
@@ -334,10 +334,10 @@ async fn expiry_and_renewal_on_the_injected_clock(app: TestApp) {
     let offer = app.get(CERT, Some(&a)).await.json();
     assert_eq!(offer["certificate"]["renewal_due"], true, "{offer}");
     assert_eq!(offer["eligible"], false, "renewal needs the graded quizzes retaken");
-    assert_eq!(verify(&app, &old_id).await["certificate"]["status"], "valid");
+    assert_eq!(verify(app, &old_id).await["certificate"]["status"], "valid");
     // Asking again before retaking: the same certificate.
-    assert_eq!(issue(&app, &a, "Renewing Learner").await["id"], old_id.as_str());
-    pass_final(&app, &a, "renew-final-2").await;
+    assert_eq!(issue(app, &a, "Renewing Learner").await["id"], old_id.as_str());
+    pass_final(app, &a, "renew-final-2").await;
     assert_eq!(app.get(CERT, Some(&a)).await.json()["eligible"], true);
     let renewed = app.json(Method::POST, CERT, Some(&a), &json!({})).await;
     assert_eq!(renewed.status, StatusCode::CREATED, "{}", renewed.text());
@@ -345,10 +345,10 @@ async fn expiry_and_renewal_on_the_injected_clock(app: TestApp) {
     assert_ne!(new_id, old_id);
     assert_eq!(renewed.json()["certificate"]["renewal_due"], false);
     // Asking once more answers the renewed one.
-    assert_eq!(issue(&app, &a, "Renewing Learner").await["id"], new_id.as_str());
+    assert_eq!(issue(app, &a, "Renewing Learner").await["id"], new_id.as_str());
     // 371 days on, the old one has expired and says so; the renewed one is valid.
     app.state.certs.clock.set_ms(now + 371 * DAY);
-    assert_eq!(verify(&app, &old_id).await["certificate"]["status"], "expired");
+    assert_eq!(verify(app, &old_id).await["certificate"]["status"], "expired");
     assert!(
         app.get(&format!("/verify/{old_id}"), None)
             .await
@@ -361,27 +361,27 @@ async fn expiry_and_renewal_on_the_injected_clock(app: TestApp) {
             .text()
             .contains("Expired")
     );
-    assert_eq!(verify(&app, &new_id).await["certificate"]["status"], "valid");
+    assert_eq!(verify(app, &new_id).await["certificate"]["status"], "valid");
     // Two years on, the renewed one has expired too; its PDF says so.
     app.state.certs.clock.set_ms(now + 730 * DAY);
-    assert_eq!(verify(&app, &new_id).await["certificate"]["status"], "expired");
+    assert_eq!(verify(app, &new_id).await["certificate"]["status"], "expired");
     let pdf = app.get(&format!("/certificates/{new_id}.pdf"), None).await;
     assert_eq!(pdf.status, StatusCode::OK);
 }
 
-async fn rotation_keeps_old_certificates_verifiable(app: TestApp) {
-    let a = learner(&app, "rot-a@example.org").await;
-    let b = learner(&app, "rot-b@example.org").await;
-    complete(&app, &a, "rot-a-final").await;
-    complete(&app, &b, "rot-b-final").await;
-    let old = issue(&app, &a, "Before Rotation").await;
+async fn rotation_keeps_old_certificates_verifiable(app: &TestApp) {
+    let a = learner(app, "rot-a@example.org").await;
+    let b = learner(app, "rot-b@example.org").await;
+    complete(app, &a, "rot-a-final").await;
+    complete(app, &b, "rot-b-final").await;
+    let old = issue(app, &a, "Before Rotation").await;
     let path = keys::key_path(&app.state.config.data_dir);
     let (old_kid, new_kid) = keys::rotate(&app.state.db, &path, waypost::db::now_ms())
         .await
         .expect("rotates");
     assert_ne!(old_kid.as_deref(), Some(new_kid.as_str()));
     app.state.certs.reload();
-    let new = issue(&app, &b, "After Rotation").await;
+    let new = issue(app, &b, "After Rotation").await;
     let jwks = app.get("/.well-known/jwks.json", None).await.json();
     let kids: Vec<&str> = jwks["keys"]
         .as_array()
@@ -404,17 +404,17 @@ async fn rotation_keeps_old_certificates_verifiable(app: TestApp) {
         );
         let jwt = app.get(&format!("/certificates/{id}.jwt"), None).await.text();
         for input in [id.to_owned(), jwt, cred.to_string()] {
-            let v = verify(&app, &input).await;
+            let v = verify(app, &input).await;
             assert_eq!(v["verified"], true, "{v}");
             assert_eq!(v["certificate"]["status"], "valid");
         }
     }
 }
 
-async fn key_file_is_private_and_never_served(app: TestApp) {
-    let a = learner(&app, "key@example.org").await;
-    complete(&app, &a, "key-final").await;
-    let id = issue(&app, &a, "Key Holder").await["id"]
+async fn key_file_is_private_and_never_served(app: &TestApp) {
+    let a = learner(app, "key@example.org").await;
+    complete(app, &a, "key-final").await;
+    let id = issue(app, &a, "Key Holder").await["id"]
         .as_str()
         .expect("id")
         .to_owned();
@@ -461,15 +461,12 @@ fn hs256(key: &[u8], msg: &[u8]) -> Vec<u8> {
     Sha256::digest([pad(0x5c), inner.to_vec()].concat()).to_vec()
 }
 
-async fn tampered_tokens_and_credentials_are_rejected(app: TestApp) {
-    let a = learner(&app, "tamper@example.org").await;
-    complete(&app, &a, "tamper-final").await;
-    let id = issue(&app, &a, "Real Name").await["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+async fn tampered_tokens_and_credentials_are_rejected(app: &TestApp) {
+    let a = learner(app, "tamper@example.org").await;
+    complete(app, &a, "tamper-final").await;
+    let id = issue(app, &a, "Real Name").await["id"].as_str().expect("id").to_owned();
     let jwt = app.get(&format!("/certificates/{id}.jwt"), None).await.text();
-    assert_eq!(verify(&app, &jwt).await["verified"], true, "the genuine token verifies");
+    assert_eq!(verify(app, &jwt).await["verified"], true, "the genuine token verifies");
     let parts: Vec<&str> = jwt.split('.').collect();
     let header: Value = serde_json::from_slice(&B64.decode(parts[0]).expect("b64")).expect("json");
     let payload: Value = serde_json::from_slice(&B64.decode(parts[1]).expect("b64")).expect("json");
@@ -515,7 +512,7 @@ async fn tampered_tokens_and_credentials_are_rejected(app: TestApp) {
         ("another key", by_other_key),
     ];
     for (why, token) in &cases {
-        let v = verify(&app, token).await;
+        let v = verify(app, token).await;
         assert_eq!(v, json!({ "verified": false }), "{why} accepted");
         let form = app
             .send(
@@ -530,7 +527,7 @@ async fn tampered_tokens_and_credentials_are_rejected(app: TestApp) {
 
     // The Data Integrity credential: changed content, and a proof by another key.
     let cred = app.get(&format!("/certificates/{id}.json"), None).await.json();
-    assert_eq!(verify(&app, &cred.to_string()).await["verified"], true);
+    assert_eq!(verify(app, &cred.to_string()).await["verified"], true);
     let mut changed = cred.clone();
     changed["credentialSubject"]["identifier"][1]["identityHash"] = json!("Forged Name");
     let mut unsigned = cred.clone();
@@ -545,7 +542,7 @@ async fn tampered_tokens_and_credentials_are_rejected(app: TestApp) {
         ("proof value", bad_value),
     ] {
         assert_eq!(
-            verify(&app, &doc.to_string()).await,
+            verify(app, &doc.to_string()).await,
             json!({ "verified": false }),
             "{why} accepted"
         );
@@ -561,7 +558,7 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-async fn unknown_ids_answer_like_malformed_ones(app: TestApp) {
+async fn unknown_ids_answer_like_malformed_ones(app: &TestApp) {
     let unknown = waypost::certs::store::new_certificate_id();
     let answers: Vec<(u16, String)> = {
         let mut out = Vec::new();
@@ -584,7 +581,7 @@ async fn unknown_ids_answer_like_malformed_ones(app: TestApp) {
     }
     assert!(answers[0].1.contains("Not verified"));
     for input in [unknown.as_str(), "nonsense", "a.b.c", "{\"id\": 1}"] {
-        assert_eq!(verify(&app, input).await, json!({ "verified": false }), "{input}");
+        assert_eq!(verify(app, input).await, json!({ "verified": false }), "{input}");
     }
 }
 
@@ -611,15 +608,15 @@ fn pdf_tools() -> bool {
     all
 }
 
-async fn pdf_has_the_text_and_a_qr_code_of_the_verification_url(app: TestApp) {
+async fn pdf_has_the_text_and_a_qr_code_of_the_verification_url(app: &TestApp) {
     let dir = tempfile::tempdir().expect("tempdir");
     for (i, name) in ["Zoë Åkesson-Müller", "أميرة حداد", "王小明", "Юлия Соколова"]
         .iter()
         .enumerate()
     {
-        let who = learner(&app, &format!("pdf{i}@example.org")).await;
-        complete(&app, &who, &format!("pdf-final-{i}")).await;
-        let id = issue(&app, &who, name).await["id"].as_str().expect("id").to_owned();
+        let who = learner(app, &format!("pdf{i}@example.org")).await;
+        complete(app, &who, &format!("pdf-final-{i}")).await;
+        let id = issue(app, &who, name).await["id"].as_str().expect("id").to_owned();
         let pdf = app.get(&format!("/certificates/{id}.pdf"), None).await;
         assert_eq!(pdf.status, StatusCode::OK);
         assert_eq!(
@@ -675,14 +672,14 @@ async fn pdf_has_the_text_and_a_qr_code_of_the_verification_url(app: TestApp) {
     }
 }
 
-async fn renewal_reminders_are_claimed_once(app: TestApp) {
+async fn renewal_reminders_are_claimed_once(app: &TestApp) {
     use waypost::certs::store::claim_due_reminders;
     let db = &app.state.db;
     let now = waypost::db::now_ms();
     app.state.certs.clock.set_ms(now);
-    let a = learner(&app, "remind@example.org").await;
-    complete(&app, &a, "remind-final-1").await;
-    let first = issue(&app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
+    let a = learner(app, "remind@example.org").await;
+    complete(app, &a, "remind-final-1").await;
+    let first = issue(app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
     assert!(
         claim_due_reminders(db, now, 10).await.expect("claims").is_empty(),
         "not due yet"
@@ -700,8 +697,8 @@ async fn renewal_reminders_are_claimed_once(app: TestApp) {
     );
     // Renewed: the new certificate gets its own reminder when its window opens, the old none.
     app.state.certs.clock.set_ms(now + 340 * DAY);
-    pass_final(&app, &a, "remind-final-2").await;
-    let second = issue(&app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
+    pass_final(app, &a, "remind-final-2").await;
+    let second = issue(app, &a, "Reminded").await["id"].as_str().expect("id").to_owned();
     assert_ne!(second, first);
     let later = claim_due_reminders(db, now + 690 * DAY, 10).await.expect("claims");
     assert_eq!(

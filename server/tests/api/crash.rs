@@ -74,7 +74,16 @@ struct Writer {
     ledger: Ledger,
 }
 
-fn run_crash_cycles(setup: &Setup, name: &str) {
+/// What a run of [`run_crash_cycles`] did, for its test to judge.
+struct Survived {
+    kills: usize,
+    lessons: usize,
+    attempts: usize,
+    slowest_ready: Duration,
+}
+
+/// [`CYCLES`] kills under load, each followed by a restart and [`check_stored`].
+fn run_crash_cycles(setup: &Setup, name: &str) -> Survived {
     many_lessons(&setup.courses);
     let mut server = Server::start(setup);
     server.wait_ready();
@@ -92,6 +101,7 @@ fn run_crash_cycles(setup: &Setup, name: &str) {
         .collect();
 
     let mut slowest_ready = Duration::ZERO;
+    let mut kills = 0;
     for cycle in 0..CYCLES {
         let port = server.port;
         let stop = Arc::new(AtomicBool::new(false));
@@ -173,6 +183,7 @@ fn run_crash_cycles(setup: &Setup, name: &str) {
         // Let the writes run, then kill the process without warning.
         std::thread::sleep(Duration::from_millis(300 + 37 * (cycle as u64 % 5)));
         server.kill();
+        kills += 1;
         let killed_at = Instant::now();
         stop.store(true, Ordering::Relaxed);
         writers = threads
@@ -233,13 +244,18 @@ fn run_crash_cycles(setup: &Setup, name: &str) {
         }
         check_stored(setup, &writers, &format!("{name} cycle {cycle}"));
     }
-    let total_lessons: usize = writers.iter().map(|w| w.ledger.acked_lessons.len()).sum();
-    let total_attempts: usize = writers.iter().map(|w| w.ledger.acked_attempts.len()).sum();
+    let survived = Survived {
+        kills,
+        lessons: writers.iter().map(|w| w.ledger.acked_lessons.len()).sum(),
+        attempts: writers.iter().map(|w| w.ledger.acked_attempts.len()).sum(),
+        slowest_ready,
+    };
     eprintln!(
-        "{name}: {CYCLES} kills; {total_lessons} lesson writes and {total_attempts} attempts \
-         acknowledged, all stored once; slowest restart to ready {slowest_ready:?}"
+        "{name}: {} kills; {} lesson writes and {} attempts acknowledged, all stored once; \
+         slowest restart to ready {:?}",
+        survived.kills, survived.lessons, survived.attempts, survived.slowest_ready
     );
-    assert!(total_lessons > 0 && total_attempts > 0);
+    survived
 }
 
 /// Reads the database as the server left it: every acknowledged write is there, exactly
@@ -329,7 +345,14 @@ fn check_stored(setup: &Setup, writers: &[Writer], what: &str) {
 #[test]
 fn sqlite_kill_9_under_writes_loses_nothing_acknowledged() {
     let (_dir, setup) = setup(None);
-    run_crash_cycles(&setup, "sqlite");
+    let s = run_crash_cycles(&setup, "sqlite");
+    assert_eq!(s.kills, CYCLES, "every cycle killed a server mid-write");
+    assert!(s.lessons > 0 && s.attempts > 0, "nothing was written");
+    assert!(
+        s.slowest_ready < Duration::from_secs(5),
+        "ready after {:?}",
+        s.slowest_ready
+    );
 }
 
 #[test]
@@ -339,5 +362,12 @@ fn postgres_kill_9_under_writes_loses_nothing_acknowledged() {
         return;
     };
     let (_dir, setup) = setup(Some(url));
-    run_crash_cycles(&setup, "postgres");
+    let s = run_crash_cycles(&setup, "postgres");
+    assert_eq!(s.kills, CYCLES, "every cycle killed a server mid-write");
+    assert!(s.lessons > 0 && s.attempts > 0, "nothing was written");
+    assert!(
+        s.slowest_ready < Duration::from_secs(5),
+        "ready after {:?}",
+        s.slowest_ready
+    );
 }

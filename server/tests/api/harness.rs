@@ -87,7 +87,7 @@ impl TestApp {
     }
 
     pub async fn postgres() -> Option<Self> {
-        let admin_url = std::env::var("WAYPOST_TEST_POSTGRES").ok()?;
+        let admin_url = waypost_e2e::server::postgres_admin_url()?;
         let name = format!("waypost_test_{}", waypost::auth::tokens::new_id());
         sqlx::any::install_default_drivers();
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)

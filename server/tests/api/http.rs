@@ -13,7 +13,7 @@ crate::on_both!(
     health
 );
 
-async fn security_headers_everywhere(app: TestApp) {
+async fn security_headers_everywhere(app: &TestApp) {
     for path in [
         "/",
         "/tiny/",
@@ -72,7 +72,7 @@ async fn security_headers_everywhere(app: TestApp) {
     assert!(nf.text().contains("Page not found"));
 }
 
-async fn static_files_compressed_and_cached(app: TestApp) {
+async fn static_files_compressed_and_cached(app: &TestApp) {
     let page = app
         .send(
             Method::GET,
@@ -144,7 +144,7 @@ async fn static_files_compressed_and_cached(app: TestApp) {
     assert_eq!(app.get("/../../etc/passwd", None).await.status, StatusCode::NOT_FOUND);
 }
 
-async fn openapi_lists_every_route(app: TestApp) {
+async fn openapi_lists_every_route(app: &TestApp) {
     let spec = app.get("/api/openapi.json", None).await.json();
     assert_eq!(spec["openapi"], "3.1.0");
     let paths = spec["paths"].as_object().expect("paths");
@@ -176,7 +176,7 @@ async fn openapi_lists_every_route(app: TestApp) {
     }
 }
 
-async fn health(app: TestApp) {
+async fn health(app: &TestApp) {
     assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
     assert_eq!(app.get("/readyz", None).await.status, StatusCode::OK);
     if app.state.db.backend == waypost::db::Backend::Sqlite {

@@ -15,7 +15,8 @@ mod http;
 mod progress;
 mod serve;
 
-/// Runs `$case(app)` as `sqlite::$name` and `postgres::$name`.
+/// Runs `$case(&app)` as `sqlite::$name` and `postgres::$name`; after each case the app must
+/// still be ready (no case leaves its database or pool broken).
 #[macro_export]
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {
@@ -23,7 +24,9 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::harness::TestApp::sqlite().await).await;
+                    let app = $crate::harness::TestApp::sqlite().await;
+                    super::$name(&app).await;
+                    assert_eq!(app.get("/readyz", None).await.status, axum::http::StatusCode::OK, "not ready after the case");
                 }
             )*
         }
@@ -31,10 +34,11 @@ macro_rules! on_both {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    match $crate::harness::TestApp::postgres().await {
-                        Some(app) => super::$name(app).await,
-                        None => eprintln!("postgres::{}: skipped (set WAYPOST_TEST_POSTGRES)", stringify!($name)),
-                    }
+                    let Some(app) = $crate::harness::TestApp::postgres().await else {
+                        return eprintln!("postgres::{}: skipped (set WAYPOST_TEST_POSTGRES)", stringify!($name));
+                    };
+                    super::$name(&app).await;
+                    assert_eq!(app.get("/readyz", None).await.status, axum::http::StatusCode::OK, "not ready after the case");
                 }
             )*
         }

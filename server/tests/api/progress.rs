@@ -11,7 +11,7 @@ crate::on_both!(
     progress_validation
 );
 
-async fn complete_lessons_and_read_progress(app: TestApp) {
+async fn complete_lessons_and_read_progress(app: &TestApp) {
     let learner = app.sign_up("p@example.org").await;
     let before = app.get("/api/progress", Some(&learner)).await.json();
     assert_eq!(before["courses"]["tiny"]["state"], "not-started");
@@ -54,7 +54,7 @@ async fn complete_lessons_and_read_progress(app: TestApp) {
     assert_eq!(rows, 1, "a lesson completed twice is stored once");
 }
 
-async fn merge_counts_once(app: TestApp) {
+async fn merge_counts_once(app: &TestApp) {
     let learner = app.sign_up("m@example.org").await;
     let body = json!({ "lessons": [
         { "course": "tiny", "lesson": "first-steps" },
@@ -81,7 +81,7 @@ async fn merge_counts_once(app: TestApp) {
     assert_eq!(p["courses"]["tiny"]["state"], "in-progress");
 }
 
-async fn progress_validation(app: TestApp) {
+async fn progress_validation(app: &TestApp) {
     let learner = app.sign_up("v@example.org").await;
     let cases = [
         (

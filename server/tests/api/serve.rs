@@ -13,10 +13,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use waypost::db::Db;
 use waypost_e2e::server::{Learner, PASSWORD, Server, Setup, fresh_postgres, tiny_fixture};
 use waypost_e2e::{PATIENCE, Response, parse_response};
-use waypost_generator::grading::{GradingCatalog, ShuffleKey};
+use waypost_generator::grading::GradingCatalog;
 use waypost_generator::{Options, RenderMode};
 
 use crate::harness::{right_answer, wrong_answer};
@@ -37,22 +36,11 @@ pub fn setup(database_url: Option<String>) -> (tempfile::TempDir, Setup) {
 /// The grading catalog exactly as the running server built it: its shuffle secret comes from
 /// its database (made on its first start).
 pub fn grading(setup: &Setup) -> GradingCatalog {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let secret = runtime.block_on(async {
-        let db = Db::connect(&setup.database())
-            .await
-            .expect("open the server's database");
-        let secret = waypost::admin::shuffle_secret(&db).await.expect("the shuffle secret");
-        db.pool.close().await;
-        secret
-    });
+    let key = waypost::admin::shuffle_key_from(&setup.database()).expect("the server's shuffle key");
     let mut opts = Options::new(&setup.courses);
     opts.mode = RenderMode::Server;
     opts.precompress = false;
-    opts.shuffle_key = Some(ShuffleKey::derive(secret.as_bytes()));
+    opts.shuffle_key = Some(key);
     waypost_generator::build(&opts).expect("the courses build").grading
 }
 
@@ -91,8 +79,9 @@ impl Seen {
 }
 
 /// Sign up, merge anonymous progress, complete the lessons, fail then pass the graded quiz,
-/// see the course completed; restart, and everything is still there.
-fn journey_and_restart(setup: &Setup) {
+/// see the course completed; restart. Returns the learner's progress before and after the
+/// restart (the attempts and the password are checked here).
+fn journey_and_restart(setup: &Setup) -> (Value, Value) {
     let mut server = Server::start(setup);
     server.wait_ready();
     let catalog = grading(setup);
@@ -182,7 +171,6 @@ fn journey_and_restart(setup: &Setup) {
     let after = server.get_as("/api/progress", &learner);
     assert_eq!(after.status, 200, "the session survives a restart: {}", after.body);
     let after: Value = serde_json::from_str(&after.body).expect("json");
-    assert_eq!(after, before, "progress changed across a restart");
     let attempts: Value = serde_json::from_str(&server.get_as(FINAL, &learner).body).expect("attempts json");
     let ids: Vec<&str> = attempts["attempts"]
         .as_array()
@@ -195,12 +183,15 @@ fn journey_and_restart(setup: &Setup) {
     // The password still signs in, on the restarted server.
     let again = server.sign_in("amira@example.org");
     assert_eq!(server.get_as("/api/me", &again).status, 200);
+    (before, after)
 }
 
 #[test]
 fn sqlite_journey_survives_a_restart() {
     let (_dir, setup) = setup(None);
-    journey_and_restart(&setup);
+    let (before, after) = journey_and_restart(&setup);
+    assert_eq!(before["courses"]["tiny"]["state"], "completed", "{before}");
+    assert_eq!(after, before, "progress changed across a restart");
 }
 
 #[test]
@@ -210,7 +201,9 @@ fn postgres_journey_survives_a_restart() {
         return;
     };
     let (_dir, setup) = setup(Some(url));
-    journey_and_restart(&setup);
+    let (before, after) = journey_and_restart(&setup);
+    assert_eq!(before["courses"]["tiny"]["state"], "completed", "{before}");
+    assert_eq!(after, before, "progress changed across a restart");
 }
 
 /// Scale-out: two processes on one PostgreSQL database agree on sessions, shuffles and
@@ -326,15 +319,16 @@ fn replace_in(path: &Path, from: &str, to: &str) {
     std::fs::rename(&temp, path).expect("rename");
 }
 
-fn wait_for(what: &str, server: &Server, mut ok: impl FnMut() -> bool) {
+/// Polls `ok` until it holds or [`PATIENCE`] runs out; says which.
+fn eventually(mut ok: impl FnMut() -> bool) -> bool {
     let started = Instant::now();
     while started.elapsed() < PATIENCE {
         if ok() {
-            return;
+            return true;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("timed out waiting for {what}: {}", server.log());
+    false
 }
 
 /// Publishing: SIGHUP rebuilds and swaps the new site in; a broken course keeps the last
@@ -354,15 +348,19 @@ fn sighup_republishes_and_a_broken_course_keeps_the_last_good_site() {
         "title: Tiny Course, Second Edition",
     );
     server.signal("HUP");
-    wait_for("the new title", &server, || {
-        server.get("/", None).body.contains("Tiny Course, Second Edition")
-    });
+    assert!(
+        eventually(|| server.get("/", None).body.contains("Tiny Course, Second Edition")),
+        "the new title never came: {}",
+        server.log()
+    );
 
     replace_in(&course_yaml, "pass-mark: 80", "pass-mark: [eighty]");
     server.signal("HUP");
-    wait_for("the diagnostics in the log", &server, || {
-        server.log().contains("pass-mark")
-    });
+    assert!(
+        eventually(|| server.log().contains("pass-mark")),
+        "no diagnostics in the log: {}",
+        server.log()
+    );
     let home = server.get("/", None);
     assert_eq!(home.status, 200);
     assert!(
@@ -383,12 +381,16 @@ fn watch_republishes_on_a_save() {
         "title: First steps",
         "title: First steps, revised",
     );
-    wait_for("the edited lesson", &server, || {
-        server
-            .get("/tiny/first-steps.html", None)
-            .body
-            .contains("First steps, revised")
-    });
+    assert!(
+        eventually(|| {
+            server
+                .get("/tiny/first-steps.html", None)
+                .body
+                .contains("First steps, revised")
+        }),
+        "the edited lesson was never served: {}",
+        server.log()
+    );
 }
 
 /// A real SMTP listener on loopback (the conversation lettre holds with any server, nothing
