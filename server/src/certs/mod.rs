@@ -50,11 +50,20 @@ impl Clock {
 }
 
 /// What the server keeps about certificates between requests: the signing key (loaded on
-/// first use, or at start) and the clock.
+/// first use, or at start), the clock, and the last signed status list.
 #[derive(Debug, Default)]
 pub struct CertState {
     pub clock: Clock,
     signer: Mutex<Option<Arc<Signer>>>,
+    status_list: Mutex<Option<SignedList>>,
+}
+
+/// A signed status list and what it was signed from.
+#[derive(Debug)]
+struct SignedList {
+    kid: String,
+    revoked: Vec<i64>,
+    list: Arc<serde_json::Value>,
 }
 
 impl CertState {
@@ -79,6 +88,31 @@ impl CertState {
     /// Forgets the loaded key, so the next use reads the key file again (after a rotation).
     pub fn reload(&self) {
         *self.signer.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
+    /// The status list for these revocations, signed by `signer`: signed again only when the
+    /// revocations or the key changed. Its proof (RDFC canonicalisation and a signature, some
+    /// milliseconds) would otherwise be paid by every anonymous request for it.
+    pub fn status_list(
+        &self,
+        signer: &Signer,
+        revoked: Vec<i64>,
+        sign: impl FnOnce(&[i64]) -> Result<serde_json::Value, credential::ProofError>,
+    ) -> Result<Arc<serde_json::Value>, credential::ProofError> {
+        let mut cached = self.status_list.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = cached.as_ref()
+            && c.kid == signer.kid
+            && c.revoked == revoked
+        {
+            return Ok(c.list.clone());
+        }
+        let list = Arc::new(sign(&revoked)?);
+        *cached = Some(SignedList {
+            kid: signer.kid.clone(),
+            revoked,
+            list: list.clone(),
+        });
+        Ok(list)
     }
 }
 

@@ -169,15 +169,30 @@ fn cluster_range(infos: &[harfrust::GlyphInfo], i: usize, rtl: bool, len: usize)
 /// Draws `text` centred on `cx` with its baseline at `y`.
 fn centred(surface: &mut Surface, fonts: &Fonts, text: &str, cx: f32, y: f32, size: f32, bold: bool) {
     let base_rtl = text.chars().find_map(script_of) == Some(Script::Arabic);
-    let mut shaped: Vec<Run> = runs(text)
-        .into_iter()
-        .filter_map(|(s, t)| shape(fonts.face(s, bold), &t, size))
-        .collect();
+    let mut shaped = shaped_runs(fonts, text, size, bold);
     if base_rtl {
         shaped.reverse();
     }
     let total: f32 = shaped.iter().map(|r| r.width).sum();
-    let mut x = cx - total / 2.0;
+    draw(surface, shaped, cx - total / 2.0, y, size);
+}
+
+/// Draws `text` from `x` rightwards (facts lines: dates, ids, URLs).
+fn left_aligned(surface: &mut Surface, fonts: &Fonts, text: &str, x: f32, y: f32, size: f32) {
+    let shaped = shaped_runs(fonts, text, size, false);
+    draw(surface, shaped, x, y, size);
+}
+
+/// `text` split by script, each run shaped with the font that covers it.
+fn shaped_runs(fonts: &Fonts, text: &str, size: f32, bold: bool) -> Vec<Run> {
+    runs(text)
+        .into_iter()
+        .filter_map(|(s, t)| shape(fonts.face(s, bold), &t, size))
+        .collect()
+}
+
+/// Draws shaped runs one after another from `x`.
+fn draw(surface: &mut Surface, shaped: Vec<Run>, mut x: f32, y: f32, size: f32) {
     for run in shaped {
         surface.draw_glyphs(
             Point::from_xy(x, y),
@@ -188,24 +203,6 @@ fn centred(surface: &mut Surface, fonts: &Fonts, text: &str, cx: f32, y: f32, si
             false,
         );
         x += run.width;
-    }
-}
-
-/// Draws `text` from `x` rightwards (facts lines: dates, ids, URLs).
-fn left_aligned(surface: &mut Surface, fonts: &Fonts, text: &str, x: f32, y: f32, size: f32) {
-    let mut x = x;
-    for (script, t) in runs(text) {
-        if let Some(run) = shape(fonts.face(script, false), &t, size) {
-            surface.draw_glyphs(
-                Point::from_xy(x, y),
-                &run.glyphs,
-                run.face.font.clone(),
-                &run.text,
-                size,
-                false,
-            );
-            x += run.width;
-        }
     }
 }
 

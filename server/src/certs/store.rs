@@ -128,7 +128,7 @@ pub async fn list_for(db: &Db, user_id: &str) -> Result<Vec<Record>, sqlx::Error
 
 /// Every revoked status index (for the status list).
 pub async fn revoked_indexes(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query("SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL")
+    sqlx::query("SELECT status_index FROM certificates WHERE revoked_at IS NOT NULL ORDER BY status_index")
         .fetch_all(&db.pool)
         .await?
         .iter()

@@ -186,28 +186,24 @@ pub struct VerifyForm {
 }
 
 async fn verify_submit(State(state): State<AppState>, AppForm(f): AppForm<VerifyForm>) -> AppResult<Response> {
-    Ok(match verify::verify(&state, &f.input).await? {
-        Some(v) => html(
-            &state,
-            StatusCode::OK,
-            "certificate/verify.html",
-            "Certificate verified",
-            context! { result => context! { verified => true, cert => view(&state, &v) }, input => "" },
-        ),
-        None => not_verified(&state, &f.input),
-    })
+    verified(&state, &f.input, &f.input).await
 }
 
 async fn verify_page(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
-    Ok(match verify::verify(&state, &id).await? {
+    verified(&state, &id, "").await
+}
+
+/// The verification page for `input`; when it does not verify, the form shows `echo` again.
+async fn verified(state: &AppState, input: &str, echo: &str) -> AppResult<Response> {
+    Ok(match verify::verify(state, input).await? {
         Some(v) => html(
-            &state,
+            state,
             StatusCode::OK,
             "certificate/verify.html",
             "Certificate verified",
-            context! { result => context! { verified => true, cert => view(&state, &v) }, input => "" },
+            context! { result => context! { verified => true, cert => view(state, &v) }, input => "" },
         ),
-        None => not_verified(&state, ""),
+        None => not_verified(state, echo),
     })
 }
 
@@ -243,8 +239,13 @@ async fn status_list(State(state): State<AppState>) -> AppResult<Response> {
     let revoked = store::revoked_indexes(&state.db).await?;
     let did = issuer_did(&state.config.base_url);
     let now = state.certs.clock.now_ms();
-    let list = issuer::status_list(&state.config.base_url, &did, &signer, &revoked, now).map_err(AppError::internal)?;
-    let mut r = public_json(list, "application/vc+ld+json");
+    let list = state
+        .certs
+        .status_list(&signer, revoked, |revoked| {
+            issuer::status_list(&state.config.base_url, &did, &signer, revoked, now)
+        })
+        .map_err(AppError::internal)?;
+    let mut r = public_json((*list).clone(), "application/vc+ld+json");
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Ok(r)

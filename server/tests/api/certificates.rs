@@ -258,6 +258,14 @@ async fn admin_revokes_with_a_reason(app: &TestApp) {
     let list = app.get("/status/1", None).await.json();
     let encoded = list["credentialSubject"]["encodedList"].as_str().expect("list");
     assert_eq!(issuer::list_has(encoded, index), Some(false));
+    // Nothing changed: a minute later the same signed list is served, not signed anew.
+    let clock = &app.state.certs.clock;
+    clock.set_ms(clock.now_ms() + 60_000);
+    assert_eq!(
+        app.get("/status/1", None).await.json(),
+        list,
+        "signed again without a change"
+    );
 
     let r = app
         .json(
