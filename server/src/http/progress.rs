@@ -1,7 +1,7 @@
 //! `/api/progress`: a learner's progress in every course (read), a completed lesson (write),
 //! and the merge of what they did in this browser before signing in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use axum::Router;
 use axum::extract::State;
@@ -79,47 +79,50 @@ pub async fn load(state: &AppState, user_id: &str) -> AppResult<ProgressResponse
         .bind(user_id)
         .fetch_all(pool)
         .await?;
+    // Each stored row decoded once, grouped by course; then every course is a few lookups.
+    let mut done_by_course: HashMap<String, HashSet<String>> = HashMap::new();
+    for r in &lessons {
+        done_by_course
+            .entry(r.try_get("course_id")?)
+            .or_default()
+            .insert(r.try_get("lesson_id")?);
+    }
+    let mut completed: HashMap<String, i64> = HashMap::new();
+    for r in &completions {
+        completed.insert(r.try_get("course_id")?, r.try_get("completed_at")?);
+    }
+    let mut quizzes_by_course: HashMap<String, BTreeMap<String, QuizProgress>> = HashMap::new();
+    for r in &quizzes {
+        quizzes_by_course.entry(r.try_get("course_id")?).or_default().insert(
+            r.try_get("quiz_id")?,
+            QuizProgress {
+                attempts: r.try_get("n")?,
+                best_score: r.try_get("best")?,
+                passed: r.try_get::<i64, _>("passed")? != 0,
+                last_attempt_at: r.try_get("last")?,
+            },
+        );
+    }
     let site = state.site();
     let mut courses = BTreeMap::new();
     for course in site.grading.courses() {
         let id = course.id.to_string();
-        let stored: Vec<String> = lessons
-            .iter()
-            .filter(|r| r.try_get::<String, _>("course_id").is_ok_and(|c| c == id))
-            .filter_map(|r| r.try_get::<String, _>("lesson_id").ok())
-            .collect();
+        let stored = done_by_course.remove(&id).unwrap_or_default();
         // In course order (whatever order the database returns), lessons since removed left out.
         let done: Vec<String> = course
             .lessons
             .iter()
-            .filter(|l| stored.iter().any(|s| s == l.as_str()))
+            .filter(|l| stored.contains(l.as_str()))
             .map(ToString::to_string)
             .collect();
-        let completed_at = completions
-            .iter()
-            .find(|r| r.try_get::<String, _>("course_id").is_ok_and(|c| c == id))
-            .and_then(|r| r.try_get::<i64, _>("completed_at").ok());
-        let mut quiz_map = BTreeMap::new();
-        for r in quizzes
-            .iter()
-            .filter(|r| r.try_get::<String, _>("course_id").is_ok_and(|c| c == id))
-        {
-            quiz_map.insert(
-                r.try_get::<String, _>("quiz_id")?,
-                QuizProgress {
-                    attempts: r.try_get("n")?,
-                    best_score: r.try_get("best")?,
-                    passed: r.try_get::<i64, _>("passed")? != 0,
-                    last_attempt_at: r.try_get("last")?,
-                },
-            );
-        }
+        let completed_at = completed.get(&id).copied();
+        let quiz_map = quizzes_by_course.remove(&id).unwrap_or_default();
         let total = course.lessons.len();
         let percent = (100 * done.len()).checked_div(total).map_or(0, |p| p.min(100) as u8);
         let continue_lesson = course
             .lessons
             .iter()
-            .find(|l| !done.iter().any(|d| d == l.as_str()))
+            .find(|l| !stored.contains(l.as_str()))
             .map(ToString::to_string);
         let state = match (completed_at, done.is_empty() && quiz_map.is_empty()) {
             (Some(_), _) => "completed",
