@@ -19,6 +19,7 @@ use crate::auth::{CurrentUser, session};
 use crate::certs::credential::{credential_url, iso};
 use crate::certs::store::{self, Eligibility, Record};
 use crate::certs::{issuing, verify};
+use crate::site::Published;
 use crate::state::AppState;
 
 pub const ROUTES: &[(&str, &str)] = &[
@@ -98,9 +99,8 @@ pub fn summary(state: &AppState, r: &Record) -> Summary {
     }
 }
 
-/// The course's id and graded quizzes, if it exists and offers a certificate.
-fn certificate_course(state: &AppState, course_id: &str) -> AppResult<Vec<String>> {
-    let site = state.site();
+/// The course's graded quizzes, if it exists in `site` and offers a certificate.
+fn certificate_course(site: &Published, course_id: &str) -> AppResult<Vec<String>> {
     let grading = site.grading.course(course_id).ok_or(AppError::NotFound)?;
     if grading.certificate.is_none() {
         return Err(AppError::NotFound);
@@ -116,9 +116,10 @@ async fn issue(
     AppJson(body): AppJson<IssueBody>,
 ) -> AppResult<Response> {
     session::check_csrf(&user, &headers)?;
-    let graded_quizzes = certificate_course(&state, &course_id)?;
-    let name = issuing::clean_name(body.name.as_deref().unwrap_or(&user.display_name))?;
+    // One published site for the whole request, even if a republish lands meanwhile.
     let site = state.site();
+    let graded_quizzes = certificate_course(&site, &course_id)?;
+    let name = issuing::clean_name(body.name.as_deref().unwrap_or(&user.display_name))?;
     let course = site.course(&course_id).ok_or(AppError::NotFound)?;
     let (record, new) = issuing::issue(
         &state,
@@ -144,7 +145,7 @@ async fn issue(
 
 /// What the course and account pages need to offer "Get your certificate" (or "renew").
 async fn offer(State(state): State<AppState>, Path(course_id): Path<String>, user: CurrentUser) -> AppResult<Response> {
-    let graded = certificate_course(&state, &course_id)?;
+    let graded = certificate_course(&state.site(), &course_id)?;
     let now = state.certs.clock.now_ms();
     let e = store::eligibility_now(&state.db, &user.id, &course_id, &graded, now).await?;
     let (eligible, cert) = match &e {
